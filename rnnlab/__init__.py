@@ -1,0 +1,9 @@
+"""RNN Lab: train recurrent networks on AG News headlines and watch them read.
+
+All logic lives here (no Streamlit): config, data, models, training, run store,
+tracing and the command line (``python -m rnnlab``).
+"""
+import os
+
+# TensorFlow's C++ start-up chatter (oneDNN, CPU feature notes) would drown the CLI's output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -1,0 +1,250 @@
+"""Command line: ``python -m rnnlab data|train|runs|eval|predict|trace|bench ...``.
+
+Every command takes ``--json`` and then prints only JSON on stdout; progress bars and
+messages go to stderr. Bad input exits with code 2 and a one-line message.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import fields
+
+from .config import ConfigError, PRESETS, RunConfig, field_ranges, preset
+
+
+class UsageError(Exception):
+    """Bad input from the command line: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + message
+        raise UsageError(message)
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+class ProgressBar:
+    """A training callback drawing one line on stderr."""
+
+    def __init__(self, stream=sys.stderr, width: int = 30):
+        self.stream, self.width, self._last = stream, width, 0.0
+
+    def on_phase(self, progress):
+        if progress.phase != "train":
+            self._newline()
+            self.stream.write(f"{progress.message}\n" if progress.message else "")
+            self.stream.flush()
+
+    def on_batch_end(self, progress):
+        now = time.monotonic()
+        if now - self._last < 0.2 and progress.batch != progress.batches:
+            return
+        self._last = now
+        done = int(self.width * progress.fraction)
+        eta = f"{progress.eta_seconds:4.0f}s left" if progress.eta_seconds is not None else ""
+        self.stream.write(f"\repoch {progress.epoch}/{progress.epochs} [{'#' * done}{'.' * (self.width - done)}] "
+                          f"loss {progress.loss:.3f} acc {progress.accuracy:.3f} "
+                          f"{progress.samples_per_second:6.0f} samples/s {eta}  ")
+        self.stream.flush()
+
+    def on_epoch_end(self, progress):
+        self._newline()
+        self.stream.write(f"epoch {progress.epoch}: loss {progress.loss:.3f}, accuracy {progress.accuracy:.3f}, "
+                          f"validation accuracy {progress.val_accuracy:.3f}\n")
+        self.stream.flush()
+
+    def _newline(self):
+        if self._last:
+            self.stream.write("\n")
+            self._last = 0.0
+
+
+# -- commands ------------------------------------------------------------------------
+
+def cmd_data(args):
+    from .data import load_ag_news, summary
+    info = summary(load_ag_news())
+    if args.json:
+        _print_json(info)
+    else:
+        print(f"source: {info['source']}\ntrain rows: {info['train']:,}\ntest rows: {info['test']:,}\n"
+              f"classes: {', '.join(info['classes'])}")
+
+
+def config_from_args(args) -> RunConfig:
+    config = preset(args.preset)
+    changes = {f.name: getattr(args, f.name) for f in fields(RunConfig) if getattr(args, f.name) is not None}
+    return config.replace(**changes)
+
+
+def cmd_train(args):
+    from .runs import RunStore
+    from .training import train
+    config = config_from_args(args)
+    store = RunStore()
+    run_id = config.run_id()
+    print(f"training {run_id}: {config.describe()}", file=sys.stderr)
+    result = train(config, callbacks=[ProgressBar()], time_budget_s=args.time_budget)
+    store.save(run_id, result.model, config, result.history, result.metrics)
+    out = {"run_id": run_id, "test_accuracy": result.metrics["test_accuracy"],
+           "test_titles_accuracy": result.metrics["test_titles_accuracy"],
+           "train_seconds": result.train_seconds, "samples_per_second": result.samples_per_second,
+           "device": result.device, "stopped_early": result.stopped_early, "config": config.to_dict()}
+    if args.json:
+        _print_json(out)
+    else:
+        print(f"run {run_id} saved to {store.path(run_id)}\n"
+              f"test accuracy {out['test_accuracy']:.4f} (titles only {out['test_titles_accuracy']:.4f}), "
+              f"{out['train_seconds']:.1f} s of training at {out['samples_per_second']:.0f} samples/s "
+              f"on {result.device}")
+
+
+def cmd_runs(args):
+    from .runs import RunStore
+    runs = RunStore().list()
+    rows = [{"run_id": r.run_id, "ok": r.ok, "damaged": r.damaged,
+             "config": r.config.to_dict() if r.config else None,
+             "test_accuracy": r.metrics.get("test_accuracy"), "train_seconds": r.metrics.get("train_seconds")}
+            for r in runs]
+    if args.json:
+        _print_json(rows)
+        return
+    if not rows:
+        print("no runs yet: train one with `python -m rnnlab train`")
+    for r, info in zip(rows, runs):
+        if r["ok"]:
+            print(f"{r['run_id']:32s} acc {r['test_accuracy']:.4f}  {r['train_seconds']:7.1f} s  "
+                  f"{info.config.describe()}")
+        else:
+            print(f"{r['run_id']:32s} DAMAGED: {r['damaged']}")
+
+
+def cmd_eval(args):
+    from .data import prepare_splits, texts
+    from .runs import RunStore
+    from .training import encode, evaluate
+    run = RunStore().load(args.run)
+    test = prepare_splits(run.config).test
+    metrics = evaluate(run.model, encode(run.model, texts(test, run.config.text), test["label"].to_numpy()),
+                       misclassified=args.misclassified)
+    if args.json:
+        _print_json({"run_id": run.run_id, **metrics})
+        return
+    print(f"test accuracy {metrics['accuracy']:.4f} on {len(test):,} texts")
+    for name, m in metrics["per_class"].items():
+        print(f"  {name:10s} precision {m['precision']:.3f} recall {m['recall']:.3f} f1 {m['f1']:.3f}")
+
+
+def _read_texts(args) -> list[str]:
+    if args.file and args.text:
+        raise UsageError("give texts or --file, not both")
+    if args.file:
+        try:
+            with open(args.file, encoding="utf-8") as f:
+                lines = [line.rstrip("\n") for line in f]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {args.file}: {exc}") from None
+        lines = [line for line in lines if line.strip()]
+        if not lines:
+            raise UsageError(f"{args.file} holds no text")
+        return lines
+    if not args.text:
+        raise UsageError("give at least one text, or --file FILE with one text per line")
+    return args.text
+
+
+def cmd_predict(args):
+    from .inference import Predictor
+    from .runs import RunStore
+    text_list = _read_texts(args)
+    run = RunStore().load(args.run)
+    results = Predictor(run.model).predict(text_list)
+    if args.json:
+        _print_json(results)
+        return
+    from .config import CLASS_NAMES
+    for r in results:
+        probs = "  ".join(f"{name} {p:.3f}" for name, p in zip(CLASS_NAMES, r["probabilities"]))
+        print(f"{r['predicted_class']:9s} | {probs} | {r['text']}")
+
+
+def cmd_bench(args):
+    from . import bench
+    bench.run(args)
+
+
+# -- parser --------------------------------------------------------------------------
+
+def _add_config_options(p):
+    p.add_argument("--preset", default="quick", choices=sorted(PRESETS),
+                   help="start from this preset (default quick); options below override it")
+    ranges = field_ranges()
+    for f in fields(RunConfig):
+        flag = "--" + f.name.replace("_", "-")
+        allowed = ranges.get(f.name)
+        if f.type in ("bool", bool):
+            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
+        elif f.name in ("cell", "text"):
+            p.add_argument(flag, dest=f.name, choices=allowed, default=None)
+        else:
+            kind = float if f.type in ("float", float) else int
+            p.add_argument(flag, dest=f.name, type=kind, default=None,
+                           help=f"{allowed[0]}..{allowed[1]}" if allowed else None)
+    p.add_argument("--time-budget", type=float, default=None, help="stop training after this many seconds")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m rnnlab", description="RNN Lab: recurrent networks reading AG News headlines")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add(name, func, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="print only JSON on stdout")
+        p.set_defaults(func=func)
+        return p
+
+    add("data", cmd_data, "where the AG News data comes from and how large it is")
+    _add_config_options(add("train", cmd_train, "train a run and save it in the run store"))
+    add("runs", cmd_runs, "list the runs in the store")
+    p = add("eval", cmd_eval, "evaluate a run on the test split")
+    p.add_argument("run")
+    p.add_argument("--misclassified", type=int, default=20)
+    p = add("predict", cmd_predict, "class probabilities for texts")
+    p.add_argument("run")
+    p.add_argument("text", nargs="*")
+    p.add_argument("--file", help="a UTF-8 file with one text per line")
+    from .bench import add_arguments as add_bench_arguments
+    add_bench_arguments(add("bench", cmd_bench, "benchmarks that print numbers"))
+    _add_trace_command(add)
+    return parser
+
+
+def _add_trace_command(add):
+    try:
+        from .trace_cli import add_arguments, cmd_trace
+    except ImportError:  # the trace engine is optional while it is being built
+        return
+    add_arguments(add("trace", cmd_trace, "everything the network computes for one text, token by token"))
+
+
+def main(argv=None) -> int:
+    from .data import DataError
+    from .inference import InputError
+    from .runs import RunStoreError
+    from .training import TrainingError
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        args.func(args)
+    except (UsageError, ConfigError, DataError, RunStoreError, InputError, TrainingError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"rnnlab: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rnnlab: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,118 @@
+"""Keras models for a RunConfig.
+
+A run has one model that takes raw strings (what is saved and what the app and CLI
+call) and, sharing its layers, a token model that takes already-vectorized,
+right-padded integer batches (what the training loop feeds, so that text is
+vectorized once up front instead of per batch).
+
+Layer names are fixed so that later code finds them: ``vectorizer``, ``truncate``,
+``embedding``, ``rnn_1`` .. ``rnn_3`` (``Bidirectional`` wrappers when bidirectional)
+and ``classifier``.
+"""
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from .config import CLASS_NAMES, RunConfig
+from .text import standardize
+
+_CELL_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
+
+
+@keras.saving.register_keras_serializable(package="rnnlab")
+class Truncate(keras.layers.Layer):
+    """Keep the first ``max_length`` tokens of each row (no padding added)."""
+
+    def __init__(self, max_length: int, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def call(self, tokens):
+        return tokens[:, : self.max_length]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "max_length": self.max_length}
+
+
+def make_vectorizer(config: RunConfig, vocabulary: list[str] | None = None) -> keras.layers.TextVectorization:
+    """The text -> token ids layer; without a vocabulary it still needs ``adapt``.
+
+    ``vocabulary`` excludes the padding token '' and '[UNK]' (as ``get_vocabulary``
+    returns them first, they are dropped here if present).
+    """
+    layer = keras.layers.TextVectorization(
+        max_tokens=config.vocab_size, standardize=standardize, split="whitespace",
+        output_mode="int", name="vectorizer")
+    if vocabulary is not None:
+        words = [w for w in vocabulary if w not in ("", "[UNK]")][: config.vocab_size - 2]
+        layer.set_vocabulary(words)
+    return layer
+
+
+def adapt_vocabulary(config: RunConfig, texts: list[str]) -> list[str]:
+    """The vocabulary learned from training texts: '' and '[UNK]' first, then by frequency."""
+    layer = make_vectorizer(config)
+    layer.adapt(tf.data.Dataset.from_tensor_slices(tf.constant(texts)).batch(2048))
+    return [str(word) for word in layer.get_vocabulary()]
+
+
+def _recurrent_layer(config: RunConfig, index: int):
+    last = index == config.layers
+    cell = _CELL_LAYERS[config.cell](config.units, return_sequences=not last,
+                                     name=f"{config.cell}_{index}" if config.bidirectional else f"rnn_{index}")
+    if config.bidirectional:
+        return keras.layers.Bidirectional(cell, name=f"rnn_{index}")
+    return cell
+
+
+def build_layers(config: RunConfig) -> list[keras.layers.Layer]:
+    """Embedding, recurrent layers and classifier: the part the token model trains."""
+    # mask_zero carries the mask to every recurrent layer; tanh/sigmoid activations, no
+    # recurrent dropout and right padding keep the layers eligible for fused cuDNN kernels.
+    layers = [keras.layers.Embedding(config.vocab_size, config.embed_dim, mask_zero=config.masking,
+                                     name="embedding")]
+    layers += [_recurrent_layer(config, i) for i in range(1, config.layers + 1)]
+    layers.append(keras.layers.Dense(len(CLASS_NAMES), activation="softmax", name="classifier"))
+    return layers
+
+
+def _apply(layers, x):
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+def build_model(config: RunConfig, vocabulary: list[str]) -> keras.Model:
+    """The end-to-end model: a batch of raw strings in, class probabilities out."""
+    keras.utils.set_random_seed(config.seed)
+    text = keras.Input(shape=(1,), dtype="string", name="text")
+    tokens = Truncate(config.max_length, name="truncate")(make_vectorizer(config, vocabulary)(text))
+    return keras.Model(text, _apply(build_layers(config), tokens), name="rnnlab")
+
+
+def recurrent_layer_names(model: keras.Model) -> list[str]:
+    return [layer.name for layer in model.layers if layer.name.startswith("rnn_")]
+
+
+def token_model(model: keras.Model) -> keras.Model:
+    """A model over token ids that shares every weight with the text ``model``."""
+    names = ["embedding", *recurrent_layer_names(model), "classifier"]
+    tokens = keras.Input(shape=(None,), dtype="int64", name="tokens")
+    return keras.Model(tokens, _apply([model.get_layer(n) for n in names], tokens), name="rnnlab_tokens")
+
+
+def vectorize(model: keras.Model, texts: list[str]) -> list[list[int]]:
+    """Token ids per text, truncated to the model's max_length, without padding."""
+    vectorizer = model.get_layer("vectorizer")
+    max_length = model.get_layer("truncate").max_length
+    out: list[list[int]] = []
+    for start in range(0, len(texts), 4096):
+        chunk = tf.constant(texts[start:start + 4096])
+        # A ragged result keeps each text's own length.
+        ragged = tf.RaggedTensor.from_tensor(vectorizer(chunk), padding=0)
+        out.extend(row[:max_length] for row in ragged.to_list())
+    return out

@@ -1,0 +1,58 @@
+"""Text cleanup, one implementation used at training and at prediction time.
+
+AG News keeps the escapes of its 2004 crawl: ``#39;`` for an apostrophe, `` quot;`` for
+a quote, ``#36;`` for a dollar sign, `` amp;`` for an ampersand, HTML-escaped tags such
+as ``&lt;b&gt;`` and a backslash where a line broke. :func:`standardize` undoes those,
+drops tags, lowercases, turns dashes and slashes into spaces, deletes other punctuation
+and squeezes white space. It is a TensorFlow function so that it lives inside the
+model's ``TextVectorization`` layer: whatever text reaches a saved model, from the
+training pipeline, the CLI or the web app, is cleaned the same way.
+"""
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+# (pattern, replacement) in order; RE2 syntax.
+_AG_ESCAPES = (
+    (r"\\", " "),                      # line breaks in the crawl
+    (r"&lt;", "<"),
+    (r"&gt;", ">"),
+    (r"&amp;", "&"),
+    (r"&quot;", '"'),
+    (r"<[^<>]{0,400}>", " "),          # HTML tags, once unescaped
+    (r" ?#39;", "'"),                  # "America #39;s" was "America's"
+    (r"#36;", "$"),
+    (r"#151;|#150;", " - "),
+    (r"#\d{1,5};", " "),
+    (r"\bquot;", " "),
+    (r" ?\bamp;", "&"),               # "AT amp;T" was "AT&T"
+    (r"\blt;|\bgt;", " "),
+)
+_DASHES = r"[-\x{2010}-\x{2015}/_]"
+_PUNCTUATION = r"[!\"#$%&'()*+,.:;<=>?@\[\\\]^`{|}~\x{2018}\x{2019}\x{201C}\x{201D}\x{2026}\x{00AB}\x{00BB}\x{00BF}\x{00A1}]"
+_CONTROL = r"[\x00-\x1f\x7f]"
+
+
+@keras.saving.register_keras_serializable(package="rnnlab")
+def standardize(texts):
+    """Clean a string tensor of any shape (see the module docstring)."""
+    x = tf.strings.regex_replace(texts, _CONTROL, " ")
+    for pattern, replacement in _AG_ESCAPES:
+        x = tf.strings.regex_replace(x, pattern, replacement)
+    x = tf.strings.lower(x, encoding="utf-8")
+    x = tf.strings.regex_replace(x, _DASHES, " ")
+    x = tf.strings.regex_replace(x, _PUNCTUATION, "")
+    x = tf.strings.regex_replace(x, r"\s+", " ")
+    return tf.strings.strip(x)
+
+
+def clean_text(text: str) -> str:
+    """The cleaned form of one text, exactly as the model's vectorizer sees it."""
+    return standardize(tf.constant([text])).numpy()[0].decode("utf-8", errors="replace")
+
+
+def tokenize(text: str) -> list[str]:
+    """The tokens the model reads for ``text`` (before vocabulary lookup)."""
+    cleaned = clean_text(text)
+    return cleaned.split(" ") if cleaned else []

@@ -1,0 +1,350 @@
+"""Training and evaluation.
+
+The pipeline vectorizes every text once up front, then feeds right-padded integer
+batches (bucketed by length when ``config.bucketing``) to a compiled train step over
+the token model. Progress goes out through :class:`TrainingCallback` objects, so a
+CLI progress bar or a web page hooks in without touching the loop; a ``stop`` event
+ends training within one batch, and ``time_budget_s`` ends it on the clock.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .config import CLASS_NAMES, RunConfig
+from .data import AgNews, Splits, prepare_splits, texts
+from .devices import configure_devices
+from .models import adapt_vocabulary, build_model, token_model, vectorize
+
+
+class TrainingError(RuntimeError):
+    """Training could not go on (for example the loss became NaN)."""
+
+
+@dataclass
+class Progress:
+    """A snapshot of a training run, handed to every callback."""
+
+    phase: str                     # "prepare", "train", "evaluate", "done"
+    epoch: int = 0                 # 1-based while training
+    epochs: int = 0
+    batch: int = 0                 # 1-based within the epoch
+    batches: int = 0               # per epoch
+    samples_seen: int = 0
+    total_samples: int = 0         # over all epochs
+    loss: float = math.nan         # running mean over the current epoch
+    accuracy: float = math.nan
+    samples_per_second: float = 0.0
+    elapsed_seconds: float = 0.0   # training time so far (preparation excluded)
+    eta_seconds: float | None = None
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        return self.samples_seen / self.total_samples if self.total_samples else 0.0
+
+
+class TrainingCallback:
+    """Override what you need; every hook is called from the training thread."""
+
+    def on_phase(self, progress: Progress) -> None: ...
+
+    def on_batch_end(self, progress: Progress) -> None: ...
+
+    def on_epoch_end(self, progress: Progress) -> None: ...
+
+
+@dataclass
+class TrainResult:
+    config: RunConfig
+    model: keras.Model
+    history: dict
+    metrics: dict
+    device: str
+    train_seconds: float
+    samples_per_second: float
+    stopped_early: bool = False
+    stop_reason: str = ""
+
+
+# -- input pipeline ------------------------------------------------------------------
+
+@dataclass
+class EncodedSplit:
+    """Token ids per text (unpadded) and labels."""
+
+    ids: list[np.ndarray]
+    labels: np.ndarray
+    texts: list[str] = field(repr=False, default_factory=list)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.fromiter((len(x) for x in self.ids), dtype=np.int64, count=len(self.ids))
+
+
+def encode(model: keras.Model, text_list: list[str], labels) -> EncodedSplit:
+    # An empty text would give a zero-length row; one [UNK] keeps every row readable.
+    ids = [np.asarray(row or [1], dtype=np.int64) for row in vectorize(model, text_list)]
+    return EncodedSplit(ids, np.asarray(labels, dtype=np.int32), list(text_list))
+
+
+def plan_batches(lengths: np.ndarray, batch_size: int, bucketing: bool,
+                 rng: np.random.Generator) -> list[np.ndarray]:
+    """Index arrays, one per batch, in training order.
+
+    With bucketing, rows are sorted by length (ties broken at random) and cut into
+    batches of neighbours, so a batch holds rows of nearly equal length and little
+    padding; the order of the batches is shuffled.
+    """
+    n = len(lengths)
+    if bucketing:
+        order = np.lexsort((rng.random(n), lengths))
+    else:
+        order = rng.permutation(n)
+    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    if bucketing:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+def pad_batch(ids: list[np.ndarray], index: np.ndarray) -> np.ndarray:
+    """Right-pad the rows at ``index`` with 0 to the longest of them."""
+    rows = [ids[i] for i in index]
+    out = np.zeros((len(rows), max(len(r) for r in rows)), dtype=np.int64)
+    for j, row in enumerate(rows):
+        out[j, :len(row)] = row
+    return out
+
+
+def padding_fraction(lengths: np.ndarray, batches: list[np.ndarray]) -> float:
+    """Share of padding tokens in the padded batches."""
+    real = sum(int(lengths[b].sum()) for b in batches)
+    padded = sum(int(lengths[b].max()) * len(b) for b in batches)
+    return 1.0 - real / padded if padded else 0.0
+
+
+# -- prediction and evaluation ---------------------------------------------------------
+
+def predict_encoded(tokens: keras.Model, ids: list[np.ndarray], batch_size: int = 512) -> np.ndarray:
+    """Class probabilities for every row, batched only among rows of equal length.
+
+    Equal-length batches need no padding, so the result is exactly what the model gives
+    each text on its own, masked or not.
+    """
+    lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+    probs = np.zeros((len(ids), len(CLASS_NAMES)), dtype=np.float32)
+    predict = _predict_fn(tokens)
+    for length in np.unique(lengths):
+        rows = np.flatnonzero(lengths == length)
+        for start in range(0, len(rows), batch_size):
+            index = rows[start:start + batch_size]
+            batch = np.stack([ids[i] for i in index])
+            probs[index] = predict(tf.constant(batch)).numpy()
+    return probs
+
+
+_PREDICT_FNS: "dict[int, tf.types.experimental.GenericFunction]" = {}
+
+
+def _predict_fn(tokens: keras.Model):
+    """One compiled prediction function per token model, reused across calls."""
+    fn = _PREDICT_FNS.get(id(tokens))
+    if fn is None or fn.__rnnlab_model__ is not tokens:
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int64)], reduce_retracing=True)
+        def fn(batch):
+            return tokens(batch, training=False)
+        fn.__rnnlab_model__ = tokens
+        _PREDICT_FNS[id(tokens)] = fn
+    return fn
+
+
+def classification_metrics(labels: np.ndarray, probs: np.ndarray) -> dict:
+    """Accuracy, per-class precision/recall/F1 and the confusion matrix (rows = true)."""
+    predicted = probs.argmax(axis=1)
+    k = len(CLASS_NAMES)
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    per_class = {}
+    for c, name in enumerate(CLASS_NAMES):
+        tp = confusion[c, c]
+        precision = tp / confusion[:, c].sum() if confusion[:, c].sum() else 0.0
+        recall = tp / confusion[c, :].sum() if confusion[c, :].sum() else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[name] = {"precision": float(precision), "recall": float(recall), "f1": float(f1),
+                           "support": int(confusion[c, :].sum())}
+    return {
+        "accuracy": float((predicted == labels).mean()) if len(labels) else 0.0,
+        "per_class": per_class,
+        "confusion_matrix": confusion.tolist(),
+    }
+
+
+def evaluate(model: keras.Model, split: EncodedSplit, tokens: keras.Model | None = None,
+             misclassified: int = 50) -> dict:
+    """Metrics on an encoded split, plus the first ``misclassified`` wrong predictions."""
+    probs = predict_encoded(tokens or token_model(model), split.ids)
+    metrics = classification_metrics(split.labels, probs)
+    wrong = np.flatnonzero(probs.argmax(axis=1) != split.labels)[:misclassified]
+    metrics["misclassified"] = [
+        {"text": split.texts[i], "true": CLASS_NAMES[split.labels[i]],
+         "predicted": CLASS_NAMES[int(probs[i].argmax())], "probability": float(probs[i].max())}
+        for i in wrong if split.texts
+    ]
+    metrics["loss"] = float(-np.mean(np.log(np.maximum(probs[np.arange(len(probs)), split.labels], 1e-7))))
+    return metrics
+
+
+# -- the training loop -----------------------------------------------------------------
+
+@dataclass
+class PreparedData:
+    """Everything a run trains and evaluates on, vectorized once."""
+
+    config: RunConfig
+    model: keras.Model
+    train: EncodedSplit
+    validation: EncodedSplit
+    test: EncodedSplit
+    test_titles: EncodedSplit
+    source: str
+
+
+def prepare(config: RunConfig, data: AgNews | None = None) -> PreparedData:
+    """Split, adapt the vocabulary on the training texts, build the model, vectorize."""
+    configure_devices()
+    splits: Splits = prepare_splits(config, data)
+    train_texts = texts(splits.train, config.text)
+    train_labels = splits.train["label"].to_numpy()
+    if config.add_titles and config.text != "title":
+        train_texts += texts(splits.train, "title")
+        train_labels = np.concatenate([train_labels, train_labels])
+    model = build_model(config, adapt_vocabulary(config, train_texts))
+
+    def enc(df, field_name=config.text):
+        return encode(model, texts(df, field_name), df["label"].to_numpy())
+
+    return PreparedData(config, model, encode(model, train_texts, train_labels),
+                        enc(splits.validation), enc(splits.test), enc(splits.test, "title"), splits.source)
+
+
+def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: threading.Event | None = None,
+          time_budget_s: float | None = None, prepared: PreparedData | None = None) -> TrainResult:
+    """Train one run; see the module docstring. Evaluation is on the full test split."""
+    callbacks = list(callbacks)
+    stop = stop or threading.Event()
+    device = configure_devices()
+
+    def emit(hook, progress):
+        for cb in callbacks:
+            getattr(cb, hook)(progress)
+
+    emit("on_phase", Progress("prepare", message="Preparing data and vocabulary"))
+    prepared = prepared or prepare(config, data)
+    model, train_split = prepared.model, prepared.train
+    tokens = token_model(model)
+    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+    optimizer.build(tokens.trainable_variables)
+    step = _train_step_fn(tokens, optimizer)
+
+    rng = np.random.default_rng(config.seed)
+    lengths = train_split.lengths
+    n_batches = math.ceil(len(lengths) / config.batch_size)
+    total = len(lengths) * config.epochs
+    history = {"epochs": [], "batches": [], "padding_fraction": []}
+    progress = Progress("train", epochs=config.epochs, batches=n_batches, total_samples=total)
+    emit("on_phase", progress)
+    stop_reason = ""
+    clock = 0.0                       # seconds spent in train steps and batch preparation
+    log_every = max(1, n_batches // 50)
+    for epoch in range(1, config.epochs + 1):
+        batches = plan_batches(lengths, config.batch_size, config.bucketing, rng)
+        history["padding_fraction"].append(padding_fraction(lengths, batches))
+        loss_sum = correct = seen = 0.0
+        for b, index in enumerate(batches, start=1):
+            if stop.is_set():
+                stop_reason = "stopped by request"
+                break
+            if time_budget_s is not None and clock >= time_budget_s:
+                stop_reason = f"time budget of {time_budget_s:g} s reached"
+                break
+            t0 = time.perf_counter()
+            x = pad_batch(train_split.ids, index)
+            loss, acc = step(tf.constant(x), tf.constant(train_split.labels[index]))
+            loss = float(loss)
+            clock += time.perf_counter() - t0
+            if not math.isfinite(loss):
+                raise TrainingError(f"the loss became {loss} at epoch {epoch}, batch {b}: "
+                                    "try a smaller learning rate")
+            loss_sum += loss * len(index)
+            correct += float(acc) * len(index)
+            seen += len(index)
+            progress.epoch, progress.batch = epoch, b
+            progress.samples_seen += len(index)
+            progress.loss, progress.accuracy = loss_sum / seen, correct / seen
+            progress.elapsed_seconds = clock
+            progress.samples_per_second = progress.samples_seen / clock if clock else 0.0
+            remaining = total - progress.samples_seen
+            progress.eta_seconds = remaining / progress.samples_per_second if progress.samples_per_second else None
+            if b % log_every == 0 or b == n_batches:
+                history["batches"].append({"epoch": epoch, "batch": b, "samples": progress.samples_seen,
+                                           "seconds": round(clock, 3), "loss": progress.loss,
+                                           "accuracy": progress.accuracy})
+            emit("on_batch_end", progress)
+        if seen:
+            val = evaluate(model, prepared.validation, tokens, misclassified=0)
+            progress.val_loss, progress.val_accuracy = val["loss"], val["accuracy"]
+            history["epochs"].append({"epoch": epoch, "loss": progress.loss, "accuracy": progress.accuracy,
+                                      "val_loss": val["loss"], "val_accuracy": val["accuracy"],
+                                      "seconds": round(clock, 3), "complete": not stop_reason})
+            emit("on_epoch_end", progress)
+        if stop_reason:
+            break
+
+    emit("on_phase", Progress("evaluate", epoch=progress.epoch, epochs=config.epochs,
+                              samples_seen=progress.samples_seen, total_samples=total,
+                              elapsed_seconds=clock, message="Evaluating on the test set"))
+    metrics = evaluate(model, prepared.test, tokens)
+    titles = evaluate(model, prepared.test_titles, tokens, misclassified=0)
+    metrics["test_titles_accuracy"] = titles["accuracy"]
+    metrics.update({
+        "test_accuracy": metrics["accuracy"], "train_seconds": round(clock, 3),
+        "samples_per_second": progress.samples_seen / clock if clock else 0.0,
+        "samples_seen": progress.samples_seen, "train_rows": len(lengths),
+        "validation_rows": len(prepared.validation.labels), "test_rows": len(prepared.test.labels),
+        "data_source": prepared.source, "device": device, "stopped_early": bool(stop_reason),
+        "stop_reason": stop_reason,
+    })
+    done = Progress("done", epoch=progress.epoch, epochs=config.epochs, samples_seen=progress.samples_seen,
+                    total_samples=total, elapsed_seconds=clock, val_accuracy=progress.val_accuracy,
+                    message=stop_reason or "finished")
+    emit("on_phase", done)
+    return TrainResult(config, model, history, metrics, device, clock, metrics["samples_per_second"],
+                       bool(stop_reason), stop_reason)
+
+
+def _train_step_fn(tokens: keras.Model, optimizer: keras.optimizers.Optimizer):
+    variables = tokens.trainable_variables
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+
+    # One trace for every batch shape: batch size and length are left open.
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int64), tf.TensorSpec([None], tf.int32)],
+                 reduce_retracing=True)
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            probs = tokens(x, training=True)
+            loss = loss_fn(y, probs)
+        grads = tape.gradient(loss, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(probs, axis=1, output_type=tf.int32), y),
+                                          tf.float32))
+        return loss, accuracy
+
+    return step
