@@ -30,8 +30,8 @@ def _print_json(data) -> None:
 class ProgressBar:
     """A training callback drawing one line on stderr."""
 
-    def __init__(self, stream=sys.stderr, width: int = 30):
-        self.stream, self.width, self._last = stream, width, 0.0
+    def __init__(self, stream=None, width: int = 30):
+        self.stream, self.width, self._last = stream or sys.stderr, width, 0.0
 
     def on_phase(self, progress):
         if progress.phase != "train":

@@ -151,7 +151,7 @@ def field_ranges() -> dict:
 # lesson's own batching). ``quick`` is tuned for a short CPU training that also reads bare
 # present-day headlines well.
 PRESETS: dict[str, RunConfig] = {
-    "quick": RunConfig(),
+    "quick": RunConfig(add_titles=True),
     "lesson-simple-rnn": RunConfig(cell="simple_rnn", units=16, embed_dim=64, masking=False, text="title",
                                    learning_rate=0.001),
     "lesson-masking": RunConfig(cell="simple_rnn", units=16, embed_dim=64, masking=True,

@@ -5,3 +5,40 @@ from pathlib import Path
 _SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ag_news"
 if _SHARED_DATA.is_dir():
     os.environ.setdefault("RNNLAB_DATA_DIR", str(_SHARED_DATA))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def run_store(tmp_path_factory):
+    """A run store shared by the whole test session (tests must not delete others' runs)."""
+    from rnnlab.runs import RunStore
+    return RunStore(tmp_path_factory.mktemp("runs"))
+
+
+@pytest.fixture(scope="session")
+def make_run(run_store):
+    """Train (once per session and config) a tiny run and return it loaded from the store.
+
+    ``make_run(cell="lstm", layers=2, bidirectional=True)``: keyword arguments override
+    a small, fast RunConfig (400 training rows, one epoch, 8 units).
+    """
+    from rnnlab.config import RunConfig
+    from rnnlab.training import train
+
+    base = RunConfig(units=8, embed_dim=8, vocab_size=2000, train_size=400, epochs=1, batch_size=32,
+                     max_length=32, text="title")
+    cache = {}
+
+    def _make(**changes):
+        config = base.replace(**changes)
+        run_id = config.run_id()
+        if run_id not in cache:
+            if not run_store.exists(run_id):
+                result = train(config)
+                run_store.save(run_id, result.model, config, result.history, result.metrics)
+            cache[run_id] = run_store.load(run_id)
+        return cache[run_id]
+
+    return _make

@@ -1,0 +1,175 @@
+"""Background training for a server shared by many people.
+
+A :class:`TrainingQueue` runs trainings in worker threads, at most ``max_concurrent``
+at once; the rest wait in order. A request whose config equals a finished run in the
+store, or a job already queued or running, gets that run or job instead of a new
+training. Workers never touch the UI: pages read :meth:`TrainingJob.snapshot`.
+"""
+from __future__ import annotations
+
+import collections
+import copy
+import itertools
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .config import RunConfig
+from .runs import RunStore
+from .training import Progress, TrainingCallback, train
+
+QUEUED, RUNNING, FINISHED, STOPPED, DISCARDED, FAILED, REUSED = (
+    "queued", "running", "finished", "stopped", "discarded", "failed", "reused")
+ACTIVE = (QUEUED, RUNNING)
+
+
+def default_max_concurrent() -> int:
+    value = os.environ.get("RNNLAB_MAX_TRAININGS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+@dataclass
+class TrainingJob:
+    job_id: str
+    config: RunConfig
+    run_id: str
+    state: str = QUEUED
+    progress: Progress = field(default_factory=lambda: Progress("queued"))
+    curve: list = field(default_factory=list)        # {"samples", "loss", "accuracy"} per logged batch
+    epochs: list = field(default_factory=list)       # {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"}
+    metrics: dict = field(default_factory=dict)
+    error: str = ""
+    saved_run_id: str = ""                           # where the result is in the store, if anywhere
+    created: float = field(default_factory=time.time)
+    keep_partial: bool = True
+    stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def snapshot(self) -> "TrainingJob":
+        """A consistent copy for a page to draw from (the worker keeps writing the original)."""
+        with self.lock:
+            return TrainingJob(self.job_id, self.config, self.run_id, self.state, copy.copy(self.progress),
+                               list(self.curve), list(self.epochs), dict(self.metrics), self.error,
+                               self.saved_run_id, self.created, self.keep_partial)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE
+
+
+class _JobCallback(TrainingCallback):
+    def __init__(self, job: TrainingJob):
+        self.job = job
+
+    def on_phase(self, progress):
+        with self.job.lock:
+            self.job.progress = copy.copy(progress)
+
+    def on_batch_end(self, progress):
+        with self.job.lock:
+            self.job.progress = copy.copy(progress)
+            if not self.job.curve or progress.samples_seen - self.job.curve[-1]["samples"] >= max(
+                    1, progress.total_samples // 200) or progress.batch == progress.batches:
+                self.job.curve.append({"samples": progress.samples_seen, "loss": progress.loss,
+                                       "accuracy": progress.accuracy, "epoch": progress.epoch})
+
+    def on_epoch_end(self, progress):
+        with self.job.lock:
+            self.job.progress = copy.copy(progress)
+            self.job.epochs.append({"epoch": progress.epoch, "loss": progress.loss, "accuracy": progress.accuracy,
+                                    "val_loss": progress.val_loss, "val_accuracy": progress.val_accuracy})
+
+
+class TrainingQueue:
+    def __init__(self, store: RunStore, max_concurrent: int | None = None, trainer=train):
+        self.store = store
+        self.max_concurrent = max_concurrent or default_max_concurrent()
+        self._trainer = trainer
+        self._jobs: dict[str, TrainingJob] = {}
+        self._pending: collections.deque[TrainingJob] = collections.deque()
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    # -- requests ---------------------------------------------------------------------
+    def submit(self, config: RunConfig) -> TrainingJob:
+        """Queue a training, or hand back the finished run or active job with this config."""
+        run_id = config.run_id()
+        with self._lock:
+            for job in self._jobs.values():
+                if job.run_id == run_id and job.active:
+                    return job
+            job = TrainingJob(f"job-{next(self._ids)}", config, run_id)
+            self._jobs[job.job_id] = job
+            info = self.store.info(run_id)
+            if info.ok:
+                job.state, job.saved_run_id, job.metrics = REUSED, run_id, info.metrics
+                return job
+            self._pending.append(job)
+        self._dispatch()
+        return job
+
+    def stop(self, job_id: str, keep: bool = True) -> None:
+        """Ask a job to stop within one batch; ``keep`` saves what it learned so far."""
+        job = self._jobs[job_id]
+        with self._lock:
+            job.keep_partial = keep
+            if job.state == QUEUED:
+                self._pending.remove(job)
+                job.state = DISCARDED
+                return
+        job.stop_event.set()
+
+    def get(self, job_id: str) -> TrainingJob | None:
+        return self._jobs.get(job_id)
+
+    def jobs(self) -> list[TrainingJob]:
+        return list(self._jobs.values())
+
+    def position(self, job_id: str) -> int:
+        """1 = next to start; 0 when not waiting."""
+        with self._lock:
+            for i, job in enumerate(self._pending, start=1):
+                if job.job_id == job_id:
+                    return i
+        return 0
+
+    def wait(self, job_id: str, timeout: float | None = None) -> TrainingJob:
+        """Block until a job has ended (for the CLI and tests)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        job = self._jobs[job_id]
+        while job.active:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"{job_id} still {job.state} after {timeout} s")
+            time.sleep(0.05)
+        return job
+
+    # -- workers ----------------------------------------------------------------------
+    def _dispatch(self) -> None:
+        with self._lock:
+            while self._pending and len(self._running) < self.max_concurrent:
+                job = self._pending.popleft()
+                job.state = RUNNING
+                self._running.add(job.job_id)
+                threading.Thread(target=self._work, args=(job,), name=f"rnnlab-{job.job_id}", daemon=True).start()
+
+    def _work(self, job: TrainingJob) -> None:
+        try:
+            result = self._trainer(job.config, callbacks=[_JobCallback(job)], stop=job.stop_event)
+            if result.stopped_early and not (job.keep_partial and result.metrics.get("samples_seen")):
+                state, saved = DISCARDED, ""
+            else:
+                saved = job.run_id if not result.stopped_early else f"{job.run_id}-partial"
+                self.store.save(saved, result.model, job.config, result.history, result.metrics)
+                state = STOPPED if result.stopped_early else FINISHED
+            with job.lock:
+                job.metrics, job.saved_run_id, job.state = result.metrics, saved, state
+        except Exception as exc:  # any failure ends this job with a message, never the server
+            with job.lock:
+                job.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+                job.state = FAILED
+        finally:
+            with self._lock:
+                self._running.discard(job.job_id)
+            self._dispatch()

@@ -1,0 +1,86 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rnnlab.cli import main
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
+    return tmp_path
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_data_json_prints_only_json_on_stdout():
+    proc = subprocess.run([sys.executable, "-m", "rnnlab", "data", "--json"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["train"] == 46432 and info["test"] == 7600
+    assert info["classes"] == ["World", "Sports", "Business", "Sci/Tech"]
+    assert "RNNLAB_DATA_DIR" in info["source"]
+
+
+def test_train_runs_predict_eval(runs_dir, capsys):
+    code, out, err = run_cli(capsys, "train", "--preset", "quick", "--train-size", "400", "--units", "8",
+                             "--cell", "lstm", "--no-masking", "--epochs", "1", "--json")
+    assert code == 0, err
+    trained = json.loads(out)
+    assert trained["config"]["cell"] == "lstm" and trained["config"]["masking"] is False
+    assert trained["config"]["units"] == 8 and trained["config"]["train_size"] == 400
+    assert 0 <= trained["test_accuracy"] <= 1 and trained["samples_per_second"] > 0
+    assert "epoch 1/1" in err          # the progress bar goes to stderr
+    run_id = trained["run_id"]
+
+    code, out, _ = run_cli(capsys, "runs", "--json")
+    assert [r["run_id"] for r in json.loads(out)] == [run_id]
+
+    code, out, _ = run_cli(capsys, "predict", run_id, "Stocks rally as oil prices fall", "Red Sox win", "--json")
+    predictions = json.loads(out)
+    assert [p["text"] for p in predictions] == ["Stocks rally as oil prices fall", "Red Sox win"]
+    for p in predictions:
+        assert len(p["probabilities"]) == 4 and abs(sum(p["probabilities"]) - 1) < 1e-4
+        assert p["predicted_class"] in ("World", "Sports", "Business", "Sci/Tech")
+
+    texts = runs_dir / "texts.txt"
+    texts.write_text("Stocks rally as oil prices fall\n\nRed Sox win\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "predict", run_id, "--file", str(texts), "--json")
+    assert json.loads(out) == predictions
+
+    code, out, _ = run_cli(capsys, "eval", run_id, "--json")
+    assert code == 0 and abs(json.loads(out)["accuracy"] - trained["test_accuracy"]) < 1e-9
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--cell", "transformer"], "invalid choice"),
+    (["train", "--units", "0"], "units must be from 1"),
+    (["train", "--units", "many"], "invalid int value"),
+    (["train", "--preset", "nope"], "invalid choice"),
+    (["predict", "../../etc/passwd", "hello"], "invalid run id"),
+    (["predict", "no-such-run", "hello"], "no run"),
+    (["predict", "x"], "give at least one text"),
+    (["predict", "x", "--file", "/nonexistent/file.txt"], "cannot read"),
+    (["eval", "/etc/passwd"], "invalid run id"),
+    (["bogus"], "invalid choice"),
+])
+def test_bad_input_gives_one_line_and_exit_code_2(runs_dir, capsys, argv, message):
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rnnlab: error:") and message in lines[0], err
+
+
+def test_predict_rejects_empty_text(monkeypatch, capsys, make_run, run_store):
+    run = make_run()
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
+    code, out, err = run_cli(capsys, "predict", run.run_id, "   ")
+    assert code == 2 and "empty" in err and out == ""
