@@ -57,6 +57,8 @@ class RunConfig:
     learning_rate: float = 0.003
     max_length: int = 64
     seed: int = 0
+    # float16 math with float32 weights; used only where a GPU supports it (see devices.py).
+    mixed_precision: bool = False
 
     def __post_init__(self):
         for f in fields(self):

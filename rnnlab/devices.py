@@ -30,3 +30,27 @@ def describe_device(gpus=None) -> str:
         details = tf.config.experimental.get_device_details(gpu)
         names.append(details.get("device_name", gpu.name))
     return f"{len(names)} x {names[0]}" if len(names) > 1 else f"GPU: {names[0]}"
+
+
+def training_strategy() -> tf.distribute.Strategy:
+    """MirroredStrategy over every GPU when there are several, else the default strategy.
+
+    The same training code then runs on one CPU, one GPU or several GPUs.
+    """
+    configure_devices()
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy([gpu.name for gpu in gpus])
+    return tf.distribute.get_strategy()
+
+
+def supports_mixed_precision() -> bool:
+    """True when every GPU can run float16 math fast (compute capability 7.0 or newer)."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return False
+    for gpu in gpus:
+        capability = tf.config.experimental.get_device_details(gpu).get("compute_capability", (0, 0))
+        if tuple(capability) < (7, 0):
+            return False
+    return True

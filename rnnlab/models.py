@@ -60,23 +60,28 @@ def adapt_vocabulary(config: RunConfig, texts: list[str]) -> list[str]:
     return [str(word) for word in layer.get_vocabulary()]
 
 
-def _recurrent_layer(config: RunConfig, index: int):
+def _recurrent_layer(config: RunConfig, index: int, dtype):
     last = index == config.layers
-    cell = _CELL_LAYERS[config.cell](config.units, return_sequences=not last,
+    cell = _CELL_LAYERS[config.cell](config.units, return_sequences=not last, dtype=dtype,
                                      name=f"{config.cell}_{index}" if config.bidirectional else f"rnn_{index}")
     if config.bidirectional:
-        return keras.layers.Bidirectional(cell, name=f"rnn_{index}")
+        return keras.layers.Bidirectional(cell, name=f"rnn_{index}", dtype=dtype)
     return cell
 
 
-def build_layers(config: RunConfig) -> list[keras.layers.Layer]:
-    """Embedding, recurrent layers and classifier: the part the token model trains."""
+def build_layers(config: RunConfig, mixed_precision: bool = False) -> list[keras.layers.Layer]:
+    """Embedding, recurrent layers and classifier: the part the token model trains.
+
+    With ``mixed_precision`` the embedding and recurrent layers compute in float16 (their
+    weights stay float32); the softmax classifier stays float32 for stable probabilities.
+    """
+    dtype = "mixed_float16" if mixed_precision else None
     # mask_zero carries the mask to every recurrent layer; tanh/sigmoid activations, no
     # recurrent dropout and right padding keep the layers eligible for fused cuDNN kernels.
     layers = [keras.layers.Embedding(config.vocab_size, config.embed_dim, mask_zero=config.masking,
-                                     name="embedding")]
-    layers += [_recurrent_layer(config, i) for i in range(1, config.layers + 1)]
-    layers.append(keras.layers.Dense(len(CLASS_NAMES), activation="softmax", name="classifier"))
+                                     name="embedding", dtype=dtype)]
+    layers += [_recurrent_layer(config, i, dtype) for i in range(1, config.layers + 1)]
+    layers.append(keras.layers.Dense(len(CLASS_NAMES), activation="softmax", name="classifier", dtype="float32"))
     return layers
 
 
@@ -86,12 +91,12 @@ def _apply(layers, x):
     return x
 
 
-def build_model(config: RunConfig, vocabulary: list[str]) -> keras.Model:
+def build_model(config: RunConfig, vocabulary: list[str], mixed_precision: bool = False) -> keras.Model:
     """The end-to-end model: a batch of raw strings in, class probabilities out."""
     keras.utils.set_random_seed(config.seed)
     text = keras.Input(shape=(1,), dtype="string", name="text")
     tokens = Truncate(config.max_length, name="truncate")(make_vectorizer(config, vocabulary)(text))
-    return keras.Model(text, _apply(build_layers(config), tokens), name="rnnlab")
+    return keras.Model(text, _apply(build_layers(config, mixed_precision), tokens), name="rnnlab")
 
 
 def recurrent_layer_names(model: keras.Model) -> list[str]:

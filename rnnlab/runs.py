@@ -9,6 +9,7 @@ Models are loaded with Keras' safe mode.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -110,18 +111,34 @@ class RunStore:
             _write_json(tmp / "metrics.json", metrics)
             _write_json(tmp / "config.json", config.to_dict())   # last: its presence marks completion
             _fsync_dir(tmp)
-            if final.exists():
-                trash = self.root / f"{_TRASH_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
-                os.rename(final, trash)
-                os.rename(tmp, final)
-                shutil.rmtree(trash, ignore_errors=True)
-            else:
-                os.rename(tmp, final)
+            self._install(tmp, final)
             _fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return final
+
+    def _install(self, tmp: Path, final: Path) -> None:
+        """Rename a complete run into place, moving an older one of the same id aside.
+
+        Several processes (app servers sharing one store) may install the same id at
+        once: a rename onto a non-empty folder fails, so the loser moves the winner's
+        folder aside and tries again. Each folder that ends up in place is whole.
+        """
+        for _ in range(10):
+            try:
+                os.rename(tmp, final)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+            trash = self.root / f"{_TRASH_PREFIX}{final.name}-{uuid.uuid4().hex[:8]}"
+            try:
+                os.rename(final, trash)
+            except FileNotFoundError:
+                continue
+            shutil.rmtree(trash, ignore_errors=True)
+        raise RunStoreError(f"could not replace run {final.name!r}: other processes keep writing it")
 
     def delete(self, run_id: str) -> None:
         path = self.path(run_id)

@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from .config import CLASS_NAMES, RunConfig
 from .data import AgNews, Splits, prepare_splits, texts
-from .devices import configure_devices
+from .devices import configure_devices, supports_mixed_precision, training_strategy
 from .models import adapt_vocabulary, build_model, token_model, vectorize
 
 
@@ -215,29 +215,46 @@ class PreparedData:
     test: EncodedSplit
     test_titles: EncodedSplit
     source: str
+    strategy: tf.distribute.Strategy
+    mixed_precision: bool
 
 
-def prepare(config: RunConfig, data: AgNews | None = None) -> PreparedData:
-    """Split, adapt the vocabulary on the training texts, build the model, vectorize."""
+def prepare(config: RunConfig, data: AgNews | None = None,
+            strategy: tf.distribute.Strategy | None = None) -> PreparedData:
+    """Split, adapt the vocabulary on the training texts, build the model, vectorize.
+
+    The model's variables are created in ``strategy``'s scope (default: see
+    :func:`rnnlab.devices.training_strategy`).
+    """
     configure_devices()
+    strategy = strategy or training_strategy()
+    mixed = config.mixed_precision and supports_mixed_precision()
     splits: Splits = prepare_splits(config, data)
     train_texts = texts(splits.train, config.text)
     train_labels = splits.train["label"].to_numpy()
     if config.add_titles and config.text != "title":
         train_texts += texts(splits.train, "title")
         train_labels = np.concatenate([train_labels, train_labels])
-    model = build_model(config, adapt_vocabulary(config, train_texts))
+    vocabulary = adapt_vocabulary(config, train_texts)
+    with strategy.scope():
+        model = build_model(config, vocabulary, mixed_precision=mixed)
 
     def enc(df, field_name=config.text):
         return encode(model, texts(df, field_name), df["label"].to_numpy())
 
     return PreparedData(config, model, encode(model, train_texts, train_labels),
-                        enc(splits.validation), enc(splits.test), enc(splits.test, "title"), splits.source)
+                        enc(splits.validation), enc(splits.test), enc(splits.test, "title"), splits.source,
+                        strategy, mixed)
 
 
 def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: threading.Event | None = None,
-          time_budget_s: float | None = None, prepared: PreparedData | None = None) -> TrainResult:
-    """Train one run; see the module docstring. Evaluation is on the full test split."""
+          time_budget_s: float | None = None, prepared: PreparedData | None = None,
+          strategy: tf.distribute.Strategy | None = None) -> TrainResult:
+    """Train one run; see the module docstring. Evaluation is on the full test split.
+
+    Under a strategy with several replicas each batch holds ``batch_size`` rows per
+    replica, split between them.
+    """
     callbacks = list(callbacks)
     stop = stop or threading.Event()
     device = configure_devices()
@@ -247,16 +264,20 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
             getattr(cb, hook)(progress)
 
     emit("on_phase", Progress("prepare", message="Preparing data and vocabulary"))
-    prepared = prepared or prepare(config, data)
-    model, train_split = prepared.model, prepared.train
-    tokens = token_model(model)
-    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
-    optimizer.build(tokens.trainable_variables)
-    step = _train_step_fn(tokens, optimizer)
+    prepared = prepared or prepare(config, data, strategy)
+    model, train_split, strategy = prepared.model, prepared.train, prepared.strategy
+    with strategy.scope():
+        tokens = token_model(model)
+        optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+        if prepared.mixed_precision:
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        optimizer.build(tokens.trainable_variables)
+    step = _train_step_fn(tokens, optimizer, strategy)
+    batch_size = config.batch_size * strategy.num_replicas_in_sync
 
     rng = np.random.default_rng(config.seed)
     lengths = train_split.lengths
-    n_batches = math.ceil(len(lengths) / config.batch_size)
+    n_batches = math.ceil(len(lengths) / batch_size)
     total = len(lengths) * config.epochs
     history = {"epochs": [], "batches": [], "padding_fraction": []}
     progress = Progress("train", epochs=config.epochs, batches=n_batches, total_samples=total)
@@ -265,7 +286,7 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
     clock = 0.0                       # seconds spent in train steps and batch preparation
     log_every = max(1, n_batches // 50)
     for epoch in range(1, config.epochs + 1):
-        batches = plan_batches(lengths, config.batch_size, config.bucketing, rng)
+        batches = plan_batches(lengths, batch_size, config.bucketing, rng)
         history["padding_fraction"].append(padding_fraction(lengths, batches))
         loss_sum = correct = seen = 0.0
         for b, index in enumerate(batches, start=1):
@@ -319,7 +340,8 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
         "samples_per_second": progress.samples_seen / clock if clock else 0.0,
         "samples_seen": progress.samples_seen, "train_rows": len(lengths),
         "validation_rows": len(prepared.validation.labels), "test_rows": len(prepared.test.labels),
-        "data_source": prepared.source, "device": device, "stopped_early": bool(stop_reason),
+        "data_source": prepared.source, "device": device, "replicas": strategy.num_replicas_in_sync,
+        "mixed_precision": prepared.mixed_precision, "stopped_early": bool(stop_reason),
         "stop_reason": stop_reason,
     })
     done = Progress("done", epoch=progress.epoch, epochs=config.epochs, samples_seen=progress.samples_seen,
@@ -330,21 +352,41 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
                        bool(stop_reason), stop_reason)
 
 
-def _train_step_fn(tokens: keras.Model, optimizer: keras.optimizers.Optimizer):
+def _train_step_fn(tokens: keras.Model, optimizer: keras.optimizers.Optimizer, strategy: tf.distribute.Strategy):
+    """One compiled step: the batch is split between the strategy's replicas.
+
+    The loss is averaged over the whole (global) batch, so one replica or several
+    compute the same update.
+    """
     variables = tokens.trainable_variables
-    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    per_example = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+    replicas = strategy.num_replicas_in_sync
+    scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+
+    def replica_step(x, y, global_size):
+        with tf.GradientTape() as tape:
+            probs = tokens(x, training=True)
+            loss = tf.nn.compute_average_loss(per_example(y, probs), global_batch_size=global_size)
+            scaled_loss = optimizer.scale_loss(loss) if scaled else loss
+        grads = tape.gradient(scaled_loss, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(probs, axis=1, output_type=tf.int32), y), tf.float32))
+        return loss, correct
 
     # One trace for every batch shape: batch size and length are left open.
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int64), tf.TensorSpec([None], tf.int32)],
                  reduce_retracing=True)
     def step(x, y):
-        with tf.GradientTape() as tape:
-            probs = tokens(x, training=True)
-            loss = loss_fn(y, probs)
-        grads = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(grads, variables))
-        accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(probs, axis=1, output_type=tf.int32), y),
-                                          tf.float32))
-        return loss, accuracy
+        size = tf.shape(x)[0]
+        if replicas == 1:
+            loss, correct = replica_step(x, y, size)
+        else:
+            def shard(t):
+                return strategy.experimental_distribute_values_from_function(
+                    lambda ctx: t[ctx.replica_id_in_sync_group::replicas])
+            loss, correct = strategy.run(replica_step, args=(shard(x), shard(y), size))
+            loss = strategy.reduce("SUM", loss, axis=None)
+            correct = strategy.reduce("SUM", correct, axis=None)
+        return loss, correct / tf.cast(size, tf.float32)
 
     return step

@@ -35,7 +35,7 @@ def test_build_train_save_reload_predict(tmp_path, cell, masking, layers, bidire
     for i, row in enumerate(ids):
         batch[i, :len(row)] = row
     before = model(tf.constant([[h] for h in HEADLINES])).numpy()
-    loss, _ = _train_step_fn(tokens, optimizer)(tf.constant(batch), tf.constant(LABELS))
+    loss, _ = _train_step_fn(tokens, optimizer, tf.distribute.get_strategy())(tf.constant(batch), tf.constant(LABELS))
     assert np.isfinite(float(loss))
     after = model(tf.constant([[h] for h in HEADLINES])).numpy()
     assert not np.allclose(before, after), "one training step must change the model"
