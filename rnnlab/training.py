@@ -284,6 +284,7 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
     emit("on_phase", progress)
     stop_reason = ""
     clock = 0.0                       # seconds spent in train steps and batch preparation
+    fused_kernels = None
     log_every = max(1, n_batches // 50)
     for epoch in range(1, config.epochs + 1):
         batches = plan_batches(lengths, batch_size, config.bucketing, rng)
@@ -300,6 +301,8 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
             x = pad_batch(train_split.ids, index)
             loss, acc = step(tf.constant(x), tf.constant(train_split.labels[index]))
             loss = float(loss)
+            if fused_kernels is None:
+                fused_kernels = uses_fused_rnn_kernels(step)
             clock += time.perf_counter() - t0
             if not math.isfinite(loss):
                 raise TrainingError(f"the loss became {loss} at epoch {epoch}, batch {b}: "
@@ -341,7 +344,8 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
         "samples_seen": progress.samples_seen, "train_rows": len(lengths),
         "validation_rows": len(prepared.validation.labels), "test_rows": len(prepared.test.labels),
         "data_source": prepared.source, "device": device, "replicas": strategy.num_replicas_in_sync,
-        "mixed_precision": prepared.mixed_precision, "stopped_early": bool(stop_reason),
+        "mixed_precision": prepared.mixed_precision, "cudnn": bool(fused_kernels),
+        "stopped_early": bool(stop_reason),
         "stop_reason": stop_reason,
     })
     done = Progress("done", epoch=progress.epoch, epochs=config.epochs, samples_seen=progress.samples_seen,
@@ -350,6 +354,18 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
     emit("on_phase", done)
     return TrainResult(config, model, history, metrics, device, clock, metrics["samples_per_second"],
                        bool(stop_reason), stop_reason)
+
+
+def uses_fused_rnn_kernels(step) -> bool:
+    """Whether the traced train step runs cuDNN's fused RNN kernels.
+
+    Keras picks the cuDNN implementation while tracing (GPU present, cuDNN-eligible
+    layer settings), so the traced graph and its function library name the ops that run.
+    """
+    graph_def = step.get_concrete_function().graph.as_graph_def()
+    ops = {node.op for node in graph_def.node}
+    ops.update(node.op for function in graph_def.library.function for node in function.node_def)
+    return any(op.startswith("CudnnRNN") for op in ops)
 
 
 def _train_step_fn(tokens: keras.Model, optimizer: keras.optimizers.Optimizer, strategy: tf.distribute.Strategy):

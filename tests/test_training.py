@@ -59,6 +59,8 @@ def test_a_2000_example_subset_learns_well_above_chance():
     assert result.metrics["test_rows"] == 7600 and result.metrics["train_rows"] == 2000
     assert sum(map(sum, result.metrics["confusion_matrix"])) == 7600
     assert len(result.metrics["misclassified"]) == 50
+    import tensorflow as tf   # fused cuDNN kernels run only where a GPU is
+    assert result.metrics["cudnn"] is bool(tf.config.list_physical_devices("GPU"))
 
 
 def test_stop_ends_training_within_a_batch():
