@@ -103,6 +103,32 @@ def cmd_train(args):
               f"on {result.device}")
 
 
+def cmd_zoo(args):
+    """Train every preset once, so a class can start exploring at once; finished ones are kept."""
+    from .runs import RunStore
+    from .training import train
+    store = RunStore()
+    rows = []
+    for name, config in PRESETS.items():
+        run_id = config.run_id()
+        if store.info(run_id).ok and not args.retrain:
+            print(f"{name}: {run_id} already in the store", file=sys.stderr)
+            rows.append({"preset": name, "run_id": run_id, "trained": False,
+                         "test_accuracy": store.info(run_id).metrics.get("test_accuracy"), "train_seconds": 0.0})
+            continue
+        print(f"{name}: training {run_id}: {config.describe()}", file=sys.stderr)
+        result = train(config, callbacks=[ProgressBar()])
+        store.save(run_id, result.model, config, result.history, result.metrics)
+        rows.append({"preset": name, "run_id": run_id, "trained": True,
+                     "test_accuracy": result.metrics["test_accuracy"], "train_seconds": result.train_seconds})
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['preset']:18s} {r['run_id']:28s} acc {r['test_accuracy']:.4f}  "
+                  f"{r['train_seconds']:6.1f} s{'' if r['trained'] else ' (kept)'}")
+
+
 def cmd_runs(args):
     from .runs import RunStore
     runs = RunStore().list()
@@ -210,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("data", cmd_data, "where the AG News data comes from and how large it is")
     _add_config_options(add("train", cmd_train, "train a run and save it in the run store"))
     add("runs", cmd_runs, "list the runs in the store")
+    p = add("zoo", cmd_zoo, "train every preset once into the run store (ready-trained runs for a class)")
+    p.add_argument("--retrain", action="store_true", help="train presets again even if their runs exist")
     p = add("eval", cmd_eval, "evaluate a run on the test split")
     p.add_argument("run")
     p.add_argument("--misclassified", type=int, default=20)
@@ -224,10 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_trace_command(add):
-    try:
-        from .trace_cli import add_arguments, cmd_trace
-    except ImportError:  # the trace engine is optional while it is being built
-        return
+    from .trace_cli import add_arguments, cmd_trace
     add_arguments(add("trace", cmd_trace, "everything the network computes for one text, token by token"))
 
 

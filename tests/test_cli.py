@@ -84,3 +84,19 @@ def test_predict_rejects_empty_text(monkeypatch, capsys, make_run, run_store):
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
     code, out, err = run_cli(capsys, "predict", run.run_id, "   ")
     assert code == 2 and "empty" in err and out == ""
+
+
+def test_zoo_trains_every_preset_once(monkeypatch, tmp_path, capsys):
+    from rnnlab import cli
+    from rnnlab.config import RunConfig
+    tiny = RunConfig(train_size=400, units=8, embed_dim=8, vocab_size=2000, text="title")
+    monkeypatch.setattr(cli, "PRESETS", {"a": tiny, "b": tiny.replace(cell="lstm")})
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
+    code, out, err = run_cli(capsys, "zoo", "--json")
+    assert code == 0, err
+    first = json.loads(out)
+    assert [r["preset"] for r in first] == ["a", "b"] and all(r["trained"] for r in first)
+    code, out, _ = run_cli(capsys, "zoo", "--json")
+    again = json.loads(out)
+    assert not any(r["trained"] for r in again)
+    assert [r["test_accuracy"] for r in again] == [r["test_accuracy"] for r in first]
