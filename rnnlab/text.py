@@ -31,19 +31,21 @@ _AG_ESCAPES = (
 )
 _DASHES = r"[-\x{2010}-\x{2015}/_]"
 _PUNCTUATION = r"[!\"#$%&'()*+,.:;<=>?@\[\\\]^`{|}~\x{2018}\x{2019}\x{201C}\x{201D}\x{2026}\x{00AB}\x{00BB}\x{00BF}\x{00A1}]"
-_CONTROL = r"[\x00-\x1f\x7f]"
+_SPACES = r"[\p{Z}\p{Cc}]"           # every Unicode space and control character (NUL, NEL, ...)
+_INVISIBLE = r"\p{Cf}"                # zero-width and direction marks: glue, not content
 
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 def standardize(texts):
     """Clean a string tensor of any shape (see the module docstring)."""
-    x = tf.strings.regex_replace(texts, _CONTROL, " ")
+    x = tf.strings.regex_replace(texts, _SPACES, " ")
+    x = tf.strings.regex_replace(x, _INVISIBLE, "")
     for pattern, replacement in _AG_ESCAPES:
         x = tf.strings.regex_replace(x, pattern, replacement)
     x = tf.strings.lower(x, encoding="utf-8")
     x = tf.strings.regex_replace(x, _DASHES, " ")
     x = tf.strings.regex_replace(x, _PUNCTUATION, "")
-    x = tf.strings.regex_replace(x, r"\s+", " ")
+    x = tf.strings.regex_replace(x, r"[\p{Z}\s]+", " ")
     return tf.strings.strip(x)
 
 
