@@ -1,0 +1,86 @@
+"""RNN Lab: watch a recurrent neural network learn to read AG News headlines.
+
+Run with ``streamlit run app.py``. This file is the entry point of every page: it sets
+up the page, the language and the navigation (``st.navigation``), and draws the Home
+page. The other pages live in ``app_pages/``, their building blocks in ``rnnlab_app/``
+and ``rnnlab/``. (Not ``pages/``: Streamlit treats a folder of that name as a legacy
+multipage app, and a deep link such as ``/explore?run=...`` opened on a freshly
+started server would then bypass this file, its navigation and its language switch.)
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnlab.config import PRESETS
+from rnnlab_app import resources as res
+from rnnlab_app import ui
+from rnnlab_app.ui import tr
+
+RECURRENCE = r"\Large S_{t+1} = f\left(W_H\,S_t + W_I\,X_t + b\right)"
+
+
+def home() -> None:
+    ui.keep_params("home")
+    st.title(tr("home.title"))
+    st.markdown(tr("home.intro"))
+
+    st.subheader(tr("home.recurrence"))
+    st.latex(RECURRENCE)
+    st.markdown(tr("home.recurrence_legend"))
+
+    st.subheader(tr("home.status"))
+    ag, error = res.data()
+    runs = res.ok_runs()
+    cols = st.columns(4)
+    if ag is not None:
+        cols[0].metric(tr("home.train_rows"), f"{len(ag.train):,}", help=tr("home.data_help"))
+        cols[1].metric(tr("home.test_rows"), f"{len(ag.test):,}", help=tr("home.data_help"))
+    else:
+        cols[0].metric(tr("home.data"), tr("home.data_missing"))
+    cols[2].metric(tr("home.device"), res.device(), help=tr("home.device_help"))
+    cols[3].metric(tr("home.runs"), len(runs), help=tr("home.runs_help"))
+    if ag is not None:
+        st.caption(tr("home.data_source", source=ui.esc(ag.source)))
+    else:
+        ui.no_data(error)
+
+    st.subheader(tr("home.start"))
+    st.markdown(tr("home.start_body"))
+    with st.container(border=True):
+        st.markdown(f"**{ui.preset_label('quick')}**")
+        st.caption(ui.preset_description("quick"))
+        ui.train_preset_button("quick", key="home-train-quick", primary=True, label=tr("home.train_quick"))
+    st.markdown(tr("home.lessons"))
+    lessons = [name for name in PRESETS if name != "quick"]
+    cols = st.columns(2)
+    for i, name in enumerate(lessons):
+        with cols[i % 2], st.container(border=True):
+            st.markdown(f"**{ui.preset_label(name)}**")
+            st.caption(ui.preset_description(name))
+            ui.train_preset_button(name, key=f"home-train-{name}", label=tr("home.train_this"))
+    if runs:
+        st.subheader(tr("home.next"))
+        cols = st.columns(3)
+        cols[0].page_link(ui.PAGES["explore"], label=tr("home.go_explore"), icon=":material/search:")
+        cols[1].page_link(ui.PAGES["compare"], label=tr("home.go_compare"), icon=":material/compare:")
+        cols[2].page_link(ui.PAGES["data"], label=tr("home.go_data"), icon=":material/table_chart:")
+
+
+def main() -> None:
+    st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
+    ui.init_language()
+    pages = [
+        st.Page(home, title=tr("nav.home"), icon=":material/home:", url_path="home", default=True),
+        st.Page(ui.PAGES["train"], title=tr("nav.train"), icon=":material/model_training:", url_path="train"),
+        st.Page(ui.PAGES["explore"], title=tr("nav.explore"), icon=":material/search:", url_path="explore"),
+        st.Page(ui.PAGES["compare"], title=tr("nav.compare"), icon=":material/compare:", url_path="compare"),
+        st.Page(ui.PAGES["data"], title=tr("nav.data"), icon=":material/table_chart:", url_path="data"),
+    ]
+    page = st.navigation(pages, position="sidebar")
+    with st.sidebar:
+        ui.language_switch()
+        st.caption(tr("sidebar.about"))
+    page.run()
+
+
+main()

@@ -1,0 +1,303 @@
+"""Train: configure a run, watch it learn, read its test results, manage saved runs."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import fields
+
+import pandas as pd
+import streamlit as st
+
+from rnnlab.config import CELLS, PRESETS, TEXT_FIELDS, ConfigError, RunConfig, field_ranges
+from rnnlab.jobs import DISCARDED, FAILED, FINISHED, QUEUED, REUSED, RUNNING, STOPPED
+from rnnlab.runs import RunStoreError
+from rnnlab_app import resources as res
+from rnnlab_app import ui
+from rnnlab_app.ui import tr
+
+ui.keep_params("train")
+st.title(tr("train.title"))
+st.markdown(tr("train.intro"))
+ui.flash()
+
+FIELDS = [f.name for f in fields(RunConfig)]
+RANGES = field_ranges()
+
+
+# -- the person's current training ------------------------------------------------------
+
+def _eta(seconds) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else tr("eval.seconds", s=seconds)
+
+
+def _draw_active(job, queue) -> None:
+    p = job.progress
+    st.subheader(tr("train.now", run=ui.esc(job.run_id)))
+    st.caption(ui.describe(job.config))
+    if job.state == QUEUED:
+        st.info(tr("train.queued", position=queue.position(job.job_id) or 1), icon=":material/hourglass_top:")
+        if st.button(tr("train.cancel"), key=f"cancel-{job.job_id}", icon=":material/close:"):
+            queue.stop(job.job_id, keep=False)
+            st.rerun(scope="app")
+        return
+    if job.stop_event.is_set():
+        st.info(tr("train.stopping"), icon=":material/hourglass_bottom:")
+    if p.phase in ("queued", "prepare"):
+        st.progress(0.0, text=tr("train.preparing"))
+    elif p.phase == "evaluate":
+        st.progress(1.0, text=tr("train.evaluating"))
+    else:
+        st.progress(min(1.0, p.fraction), text=tr("train.progress", epoch=p.epoch, epochs=p.epochs, batch=p.batch,
+                                                      batches=p.batches, percent=f"{p.fraction:.0%}"))
+    cols = st.columns(4)
+    cols[0].metric(tr("train.speed"), f"{p.samples_per_second:,.0f}" if p.samples_per_second else "–",
+                   help=tr("train.speed_help"))
+    cols[1].metric(tr("train.time_left"), _eta(p.eta_seconds))
+    cols[2].metric(tr("chart.loss"), f"{p.loss:.3f}" if math.isfinite(p.loss) else "–")
+    cols[3].metric(tr("chart.accuracy"), f"{p.accuracy:.1%}" if math.isfinite(p.accuracy) else "–")
+    if job.curve:
+        ui.chart(ui.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
+    st.markdown(tr("train.stop_explain"))
+    c1, c2, _ = st.columns([1, 1, 2])
+    if c1.button(tr("train.stop_keep"), key=f"stop-keep-{job.job_id}", icon=":material/stop_circle:"):
+        queue.stop(job.job_id, keep=True)
+        st.toast(tr("train.stopping"))
+    if c2.button(tr("train.stop_discard"), key=f"stop-discard-{job.job_id}", icon=":material/delete:"):
+        queue.stop(job.job_id, keep=False)
+        st.toast(tr("train.stopping"))
+
+
+def _draw_done(job) -> None:
+    if job.state == FAILED:
+        st.error(tr("train.failed", run=ui.esc(job.run_id)))
+        st.text(job.error)
+        return
+    if job.state == DISCARDED:
+        st.info(tr("train.discarded", run=ui.esc(job.run_id)))
+        return
+    message = {FINISHED: "train.finished", STOPPED: "train.stopped_kept", REUSED: "train.reused"}[job.state]
+    if st.session_state.get("picked_for_job") != job.job_id:
+        # Once per finished job: the runs table below opens on the new run.
+        st.session_state["picked_for_job"] = job.job_id
+        st.session_state["train_pick"] = job.saved_run_id
+    st.success(tr(message, run=ui.esc(job.saved_run_id)), icon=":material/check_circle:")
+    c1, c2 = st.columns([1, 2])
+    if c1.button(tr("train.explore_this"), key=f"explore-{job.job_id}", type="primary", icon=":material/search:"):
+        ui.switch_page("explore", run=job.saved_run_id)
+    with c2:
+        ui.run_downloads(job.saved_run_id, key=f"dl-{job.job_id}")
+    if job.curve:
+        ui.chart(ui.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
+    ui.evaluation(job.metrics, key=f"eval-{job.job_id}")
+
+
+def job_panel(job_id: str) -> None:
+    queue = res.queue()
+    job = queue.get(job_id)
+    if job is None:
+        return
+    started_active = job.active
+
+    @st.fragment(run_every=1.0 if started_active else None)
+    def panel():
+        live = queue.get(job_id)
+        snap = live.snapshot()
+        snap.stop_event = live.stop_event
+        if started_active and not snap.active:
+            st.rerun(scope="app")           # draw the results and the updated runs table
+        with st.container(border=True):
+            if snap.active:
+                _draw_active(snap, queue)
+            else:
+                _draw_done(snap)
+
+    panel()
+
+
+jobs = [j for j in st.session_state.get("jobs", []) if res.queue().get(j) is not None]
+current = jobs[-1] if jobs else None
+if current:
+    job_panel(current)
+    if res.queue().get(current).state not in (QUEUED, RUNNING):
+        if st.button(tr("train.clear"), key="clear-job", type="tertiary", icon=":material/close:"):
+            st.session_state["jobs"] = jobs[:-1]
+            st.rerun()
+
+
+# -- the form ---------------------------------------------------------------------------
+
+def _readable(message: str) -> str:
+    """A ConfigError message with the field's name replaced by its label on the form."""
+    for name in sorted(FIELDS, key=len, reverse=True):
+        if message.startswith(name + " "):
+            return f"{tr(f'field.{name}')} {message[len(name) + 1:]}"
+    return message
+
+
+def _apply(config: RunConfig) -> None:
+    for name in FIELDS:
+        st.session_state[f"cfg.{name}"] = getattr(config, name)
+
+
+def _on_preset() -> None:
+    name = st.session_state["train_preset"]
+    ui.remember("preset", name)
+    ui.remember("cfg", None)
+    _apply(PRESETS[name])
+
+
+ag, data_error = res.data()
+active = current is not None and res.queue().get(current).active
+with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
+    if ag is None:
+        ui.no_data(data_error)
+    else:
+        requested = ui.get_param("preset")
+        if requested and requested not in PRESETS:
+            st.warning(tr("train.unknown_preset", preset=ui.esc(requested[:60])))
+            requested = None
+        if "train_preset" not in st.session_state:
+            st.session_state["train_preset"] = requested or ui.remembered("preset", "quick")
+            if requested and requested != ui.remembered("preset"):
+                ui.remember("cfg", None)
+        if any(f"cfg.{name}" not in st.session_state for name in FIELDS):
+            try:
+                kept = RunConfig.from_dict(ui.remembered("cfg")) if ui.remembered("cfg") else None
+            except ConfigError:      # remembered from an older version of the settings
+                kept = None
+            _apply(kept or PRESETS[st.session_state["train_preset"]])
+        st.selectbox(tr("train.preset"), list(PRESETS), key="train_preset", format_func=ui.preset_label,
+                     on_change=_on_preset, help=tr("train.preset_help"))
+        preset_name = st.session_state["train_preset"]
+        ui.remember("preset", preset_name)
+        ui.set_param("preset", preset_name)
+        st.caption(ui.preset_description(preset_name))
+
+        with st.form("train_form", enter_to_submit=False, border=False):
+            c1, c2, c3 = st.columns(3)
+            with c1:
+                st.markdown(f"**{tr('train.group_model')}**")
+                st.selectbox(tr("field.cell"), CELLS, key="cfg.cell", format_func=ui.cell_name,
+                             help=tr("field.cell_help"))
+                st.number_input(tr("field.units"), *RANGES["units"], step=1, key="cfg.units",
+                                help=tr("field.units_help"))
+                st.number_input(tr("field.layers"), *RANGES["layers"], step=1, key="cfg.layers",
+                                help=tr("field.layers_help"))
+                st.checkbox(tr("field.bidirectional"), key="cfg.bidirectional", help=tr("field.bidirectional_help"))
+                st.number_input(tr("field.embed_dim"), *RANGES["embed_dim"], step=1, key="cfg.embed_dim",
+                                help=tr("field.embed_dim_help"))
+            with c2:
+                st.markdown(f"**{tr('train.group_text')}**")
+                st.radio(tr("field.text"), TEXT_FIELDS, key="cfg.text", format_func=lambda f: tr(f"field.text.{f}"),
+                         help=tr("field.text_help"))
+                st.checkbox(tr("field.add_titles"), key="cfg.add_titles", help=tr("field.add_titles_help"))
+                st.checkbox(tr("field.masking"), key="cfg.masking", help=tr("field.masking_help"))
+                st.number_input(tr("field.train_size"), *RANGES["train_size"], step=100, key="cfg.train_size",
+                                help=tr("field.train_size_help", available=f"{len(ag.train):,}"))
+            with c3:
+                st.markdown(f"**{tr('train.group_training')}**")
+                st.number_input(tr("field.epochs"), *RANGES["epochs"], step=1, key="cfg.epochs",
+                                help=tr("field.epochs_help"))
+                st.number_input(tr("field.batch_size"), *RANGES["batch_size"], step=8, key="cfg.batch_size",
+                                help=tr("field.batch_size_help"))
+                st.checkbox(tr("field.bucketing"), key="cfg.bucketing", help=tr("field.bucketing_help"))
+                st.number_input(tr("field.learning_rate"), *RANGES["learning_rate"], step=0.0005,
+                                format="%.5f", key="cfg.learning_rate", help=tr("field.learning_rate_help"))
+            with st.expander(tr("train.more")):
+                m1, m2, m3 = st.columns(3)
+                m1.number_input(tr("field.vocab_size"), *RANGES["vocab_size"], step=1000, key="cfg.vocab_size",
+                                help=tr("field.vocab_size_help"))
+                m2.number_input(tr("field.max_length"), *RANGES["max_length"], step=1, key="cfg.max_length",
+                                help=tr("field.max_length_help"))
+                m3.number_input(tr("field.seed"), *RANGES["seed"], step=1, key="cfg.seed",
+                                help=tr("field.seed_help"))
+                if "mixed_precision" in FIELDS:
+                    m1.checkbox(tr("field.mixed_precision"), key="cfg.mixed_precision",
+                                help=tr("field.mixed_precision_help"))
+            submitted = st.form_submit_button(tr("train.submit"), type="primary", key="train_submit",
+                                              icon=":material/play_arrow:")
+        if submitted:
+            try:
+                values = {name: st.session_state[f"cfg.{name}"] for name in FIELDS}
+                config = RunConfig(**values)
+            except ConfigError as exc:
+                st.error(tr("train.bad_config", error=ui.esc(_readable(str(exc)))))
+            else:
+                ui.remember("cfg", config.to_dict())
+                job = res.queue().submit(config)
+                ui.add_job(job.job_id)
+                st.rerun()
+
+
+# -- everyone's trainings -----------------------------------------------------------------
+
+others = [j for j in res.queue().jobs() if j.active and j.job_id != current]
+if others:
+    st.subheader(tr("train.server_jobs"))
+    st.caption(tr("train.server_jobs_note"))
+    st.dataframe(pd.DataFrame([{
+        tr("runs.col.run"): j.run_id, tr("train.col.state"): tr(f"state.{j.state}"),
+        tr("train.col.progress"): j.snapshot().progress.fraction} for j in others]),
+        hide_index=True, column_config={tr("train.col.progress"): st.column_config.ProgressColumn(
+            min_value=0.0, max_value=1.0, format="percent")})
+
+
+# -- saved runs ------------------------------------------------------------------------------
+
+st.header(tr("runs.title"))
+runs = res.list_runs()
+if not runs:
+    st.info(tr("runs.none"))
+else:
+    frame = res.runs_frame(runs)
+    names = {c: tr(f"runs.col.{c}") for c in frame.columns}
+    shown = frame.rename(columns=names)
+    for col in ("test_accuracy", "titles_accuracy"):
+        shown[names[col]] = frame[col].astype(float) * 100
+    shown[names["cell"]] = frame["cell"].map(lambda c: ui.cell_name(c) if c else None)
+    shown[names["text"]] = frame["text"].map(lambda f: tr(f"field.text.{f}") if f else None)
+    shown[names["model"]] = [ui.describe(r.config) if r.config else "" for r in runs]
+    st.dataframe(shown, hide_index=True, column_order=[names[c] for c in (
+        "run", "model", "test_accuracy", "titles_accuracy", "train_seconds", "train_size", "epochs", "batch_size",
+        "bucketing", "learning_rate", "damaged")], column_config={
+        names["test_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
+        names["titles_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
+        names["train_seconds"]: st.column_config.NumberColumn(format="%.1f s"),
+        names["model"]: st.column_config.TextColumn(width="large")})
+    st.caption(tr("runs.table_note"))
+
+    by_id = {r.run_id: r for r in runs}
+    if st.session_state.get("train_pick") not in by_id:
+        st.session_state["train_pick"] = runs[0].run_id
+    pick = st.selectbox(tr("runs.pick"), list(by_id), key="train_pick",
+                        format_func=lambda rid: ui.run_label(by_id.get(rid), rid))
+    info = by_id[pick]
+    if not info.ok:
+        st.error(tr("runs.damaged", run=ui.esc(pick), problem=ui.esc(info.damaged)))
+    else:
+        c1, c2 = st.columns([1, 2])
+        if c1.button(tr("train.explore_this"), key="pick-explore", type="primary", icon=":material/search:"):
+            ui.switch_page("explore", run=pick)
+        with c2:
+            ui.run_downloads(pick, key="pick-dl")
+        with st.expander(tr("runs.details"), expanded=False):
+            try:
+                history = json.loads(res.run_file(pick, "history.json"))
+            except (OSError, ValueError) as exc:
+                st.error(str(exc))
+            else:
+                ui.history_curves(history, key=f"hist-{pick}")
+                ui.evaluation(info.metrics, key=f"pick-eval-{pick}")
+    with st.popover(tr("runs.delete"), icon=":material/delete:"):
+        st.markdown(tr("runs.delete_confirm", run=ui.esc(pick)))
+        if st.button(tr("runs.delete_yes", run=pick), key="delete-run", type="primary"):
+            try:
+                res.store().delete(pick)
+            except RunStoreError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["flash"] = ("success", tr("runs.deleted", run=ui.esc(pick)))
+                st.rerun()

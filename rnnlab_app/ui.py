@@ -1,0 +1,412 @@
+"""Page building blocks shared by the pages: language, URL state, empty states, run
+pickers, downloads and the training / evaluation panels.
+
+Pages arrange these; figures come from :mod:`rnnlab.charts`, everything else from
+:mod:`rnnlab`. Text a person typed is only ever shown through ``st.text``/``st.code``/
+dataframes or HTML-escaped (see :func:`rnnlab.charts.token_strip_html`).
+"""
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from rnnlab import charts
+from rnnlab.config import CLASS_NAMES, PRESET_DESCRIPTIONS, PRESETS, RunConfig
+from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, normalize_lang, t
+from rnnlab.runs import RunInfo, RunStoreError, check_run_id
+
+from . import resources as res
+
+PAGES = {  # url path -> file, for links and switch_page
+    "home": "app.py",
+    "train": "app_pages/train.py",
+    "explore": "app_pages/explore.py",
+    "compare": "app_pages/compare.py",
+    "data": "app_pages/data.py",
+}
+# Which URL parameters each page carries (besides ``lang``).
+PAGE_PARAMS = {
+    "home": (),
+    "train": ("preset",),
+    "explore": ("run", "headline"),
+    "compare": ("runs", "headline"),
+    "data": ("preset",),
+}
+EXAMPLES = (
+    "Stocks slide as oil prices hit a record high",
+    "Federer wins his third Wimbledon title",
+    "NASA probe sends back first pictures of Saturn's moon",
+    "Rebels seize the capital as talks collapse",
+    "Apple unveils a faster iPod with a colour screen",
+)
+MAX_HEADLINE_CHARS = 20_000
+
+
+# -- language -------------------------------------------------------------------------
+
+def lang() -> str:
+    return normalize_lang(st.session_state.get("lang", DEFAULT_LANG))
+
+
+def tr(key: str, **fmt) -> str:
+    """The catalogue text for ``key`` in the person's language."""
+    return t(key, lang(), **fmt)
+
+
+_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$&:")
+
+
+def esc(text) -> str:
+    """``text`` made inert for Markdown (every special character backslash-escaped), for
+    run ids, URL values and error messages placed into Markdown-rendered messages."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def class_names() -> list[str]:
+    return [tr(f"class.{i}") for i in range(len(CLASS_NAMES))]
+
+
+def cell_name(cell: str) -> str:
+    return {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}.get(cell, cell)
+
+
+def preset_label(name: str) -> str:
+    return tr(f"preset.{name}.name") if _has(f"preset.{name}.name") else name
+
+
+def preset_description(name: str) -> str:
+    key = f"preset.{name}.desc"
+    return tr(key) if _has(key) else PRESET_DESCRIPTIONS.get(name, "")
+
+
+def _has(key: str) -> bool:
+    from rnnlab.i18n import has
+    return has(key, lang())
+
+
+def init_language() -> None:
+    """Language from the URL (``lang``) on a session's first run, then the person's choice."""
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = normalize_lang(st.query_params.get("lang"))
+
+
+def language_switch() -> None:
+    options = list(LANGUAGES)
+
+    def changed():
+        st.session_state["lang"] = st.session_state["lang_select"]
+
+    if st.session_state.get("lang_select") not in options:
+        st.session_state["lang_select"] = lang()
+    st.selectbox(tr("sidebar.language"), options, key="lang_select", format_func=lambda c: LANGUAGES[c],
+                 on_change=changed)
+    set_param("lang", None if lang() == DEFAULT_LANG else lang())
+
+
+# -- URL state ------------------------------------------------------------------------
+
+def get_param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value if isinstance(value, str) and value != "" else None
+
+
+def set_param(name: str, value: str | None) -> None:
+    """Write one URL parameter (None or '' removes it); writes only on change."""
+    if value is None or value == "":
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def keep_params(page: str) -> None:
+    """Drop URL parameters that belong to other pages (so a shared link says only what it means)."""
+    allowed = set(PAGE_PARAMS.get(page, ())) | {"lang"}
+    for name in list(st.query_params.keys()):
+        if name not in allowed:
+            del st.query_params[name]
+
+
+def remembered(name: str, default=None):
+    """A per-person choice kept across pages (``st.session_state['keep.<name>']``)."""
+    return st.session_state.get(f"keep.{name}", default)
+
+
+def remember(name: str, value) -> None:
+    st.session_state[f"keep.{name}"] = value
+
+
+def switch_page(page: str, **params) -> None:
+    query = {k: v for k, v in params.items() if v}
+    if lang() != DEFAULT_LANG:
+        query["lang"] = lang()
+    st.switch_page(PAGES[page], query_params=query or None)
+
+
+# -- runs -----------------------------------------------------------------------------
+
+def run_label(info: RunInfo | None, run_id: str) -> str:
+    if info is None or info.config is None:
+        return run_id
+    acc = info.metrics.get("test_accuracy")
+    acc_text = f" · {acc:.0%}" if isinstance(acc, (int, float)) else ""
+    partial = f" · {tr('runs.partial')}" if info.metrics.get("stopped_early") else ""
+    return f"{run_id} · {describe(info.config)}{acc_text}{partial}"
+
+
+def describe(config: RunConfig) -> str:
+    layer = f"{cell_name(config.cell)}({config.units})"
+    if config.bidirectional:
+        layer = tr("describe.bidirectional", layer=layer)
+    if config.layers > 1:
+        layer = f"{config.layers} × {layer}"
+    masking = tr("describe.masking") if config.masking else tr("describe.no_masking")
+    text = tr("describe.titles") if config.text == "title" else tr("describe.title_description")
+    return f"{layer}, {masking}, {text}"
+
+
+def validate_run_param(value: str | None, valid: list[str]) -> tuple[str | None, str]:
+    """A run id from the URL if it names a whole run, else None and a message to show."""
+    if not value:
+        return None, ""
+    try:
+        check_run_id(value)
+    except RunStoreError:
+        return None, tr("runs.bad_id", run=value[:100])
+    if value not in valid:
+        return None, tr("runs.unknown", run=esc(value))
+    return value, ""
+
+
+def run_downloads(run_id: str, key: str) -> None:
+    cols = st.columns(2)
+    try:
+        model = res.run_file(run_id, "model.keras")
+        config = res.run_file(run_id, "config.json")
+    except (OSError, RunStoreError) as exc:
+        st.warning(tr("runs.files_missing", error=esc(exc)))
+        return
+    cols[0].download_button(tr("download.model"), model, file_name=f"{run_id}.keras",
+                            mime="application/octet-stream", key=f"{key}-model", icon=":material/download:")
+    cols[1].download_button(tr("download.config"), config, file_name=f"{run_id}-config.json",
+                            mime="application/json", key=f"{key}-config", icon=":material/download:")
+
+
+# -- empty states ---------------------------------------------------------------------
+
+def no_data(message: str) -> None:
+    """Explain that there is no data and how to provide it (never a traceback)."""
+    st.warning(tr("empty.no_data.title"), icon=":material/database_off:")
+    st.markdown(tr("empty.no_data.body"))
+    st.code("export RNNLAB_DATA_DIR=/path/to/ag_news   # holds train.csv and test.csv\n"
+            "streamlit run app.py", language="bash")
+    with st.expander(tr("empty.no_data.details")):
+        st.text(message)
+
+
+def no_runs(key: str) -> None:
+    """Explain that nothing is trained yet and offer the quick run."""
+    st.info(tr("empty.no_runs"), icon=":material/model_training:")
+    train_preset_button("quick", key=f"{key}-quick", primary=True)
+
+
+def train_preset_button(name: str, key: str, primary: bool = False, label: str | None = None) -> None:
+    if st.button(label or tr("home.train_preset", preset=preset_label(name)), key=key,
+                 type="primary" if primary else "secondary", icon=":material/play_arrow:"):
+        start_training(PRESETS[name], preset=name)
+
+
+def start_training(config: RunConfig, preset: str | None = None) -> None:
+    """Queue a training for this person and take them to the Train page to watch it."""
+    ag, error = res.data()
+    if ag is None:
+        st.session_state["flash"] = ("error", tr("train.no_data_to_train"))
+        switch_page("train")
+        return
+    job = res.queue().submit(config)
+    add_job(job.job_id)
+    switch_page("train", preset=preset)
+
+
+def add_job(job_id: str) -> None:
+    jobs = list(st.session_state.get("jobs", []))
+    if job_id in jobs:
+        jobs.remove(job_id)
+    jobs.append(job_id)
+    st.session_state["jobs"] = jobs[-20:]
+
+
+def flash() -> None:
+    """Show a message left by the previous page (e.g. before a page switch)."""
+    item = st.session_state.pop("flash", None)
+    if item:
+        kind, text = item
+        getattr(st, kind, st.info)(text)
+
+
+# -- headlines --------------------------------------------------------------------------
+
+def random_test_headline() -> tuple[str, int] | None:
+    ag, _ = res.data()
+    if ag is None:
+        return None
+    i = random.randrange(len(ag.test))
+    row = ag.test.iloc[i]
+    return str(row["title"]), int(row["label"])
+
+
+def headline_input(page: str) -> str:
+    """The headline text box with a random-headline button and examples; URL ``headline``.
+
+    The headline is shared between Explore and Compare (one per person).
+    """
+    key = f"{page}_headline"
+    if key not in st.session_state:
+        from_url = get_param("headline")
+        st.session_state[key] = (from_url or remembered("headline", EXAMPLES[0]))[:MAX_HEADLINE_CHARS + 1]
+
+    def use(text: str, label: int | None = None):
+        st.session_state[key] = text
+        st.session_state["keep.headline_label"] = (text, label)
+
+    def pick_random():
+        picked = random_test_headline()
+        if picked is None:
+            st.session_state["flash"] = ("warning", tr("headline.no_data"))
+            return
+        use(*picked)
+
+    def pick_example():
+        choice = st.session_state.get(f"{page}_example")
+        if choice:
+            use(choice)
+        st.session_state[f"{page}_example"] = None
+
+    st.text_input(tr("headline.label"), key=key, placeholder=tr("headline.placeholder"), help=tr("headline.help"))
+    st.button(tr("headline.random"), on_click=pick_random, key=f"{page}_random", icon=":material/casino:")
+    st.pills(tr("headline.examples"), EXAMPLES, key=f"{page}_example", on_change=pick_example)
+    flash()
+    text = st.session_state.get(key, "") or ""
+    remember("headline", text)
+    set_param("headline", text.strip() and text[:500])
+    known = st.session_state.get("keep.headline_label")
+    if known and known[0] == text and known[1] is not None:
+        st.caption(tr("headline.true_class", cls=class_names()[known[1]]))
+    return text
+
+
+def _fig_key(*parts) -> str:
+    return "fig-" + "-".join(str(p) for p in parts)
+
+
+def chart(fig, key: str, note: str | None = None) -> None:
+    """A Plotly figure with its one- or two-sentence 'what to look for'."""
+    if note:
+        st.caption(note)
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False, "displaylogo": False})
+
+
+# -- evaluation -------------------------------------------------------------------------
+
+def evaluation(metrics: dict, key: str) -> None:
+    """Test accuracy, per-class precision/recall/F1, confusion matrix, misclassified headlines."""
+    if not metrics or "per_class" not in metrics:
+        st.info(tr("eval.none"))
+        return
+    names = class_names()
+    cols = st.columns(4)
+    cols[0].metric(tr("eval.test_accuracy"), f"{metrics.get('test_accuracy', metrics.get('accuracy', 0)):.1%}",
+                   help=tr("eval.test_accuracy_help"))
+    if metrics.get("test_titles_accuracy") is not None:
+        cols[1].metric(tr("eval.titles_accuracy"), f"{metrics['test_titles_accuracy']:.1%}",
+                       help=tr("eval.titles_accuracy_help"))
+    if metrics.get("train_seconds") is not None:
+        cols[2].metric(tr("eval.train_time"), tr("eval.seconds", s=f"{metrics['train_seconds']:.1f}"))
+    if metrics.get("samples_per_second"):
+        cols[3].metric(tr("eval.speed"), tr("eval.per_second", n=f"{metrics['samples_per_second']:,.0f}"))
+    if metrics.get("stopped_early"):
+        st.warning(tr("eval.partial", reason=esc(metrics.get("stop_reason", ""))))
+    st.caption(tr("eval.chance"))
+
+    left, right = st.columns([1, 1])
+    with left:
+        st.subheader(tr("eval.per_class"))
+        rows = []
+        for i, name in enumerate(CLASS_NAMES):
+            m = metrics["per_class"].get(name, {})
+            rows.append({tr("eval.class"): names[i], tr("eval.precision"): _pct(m.get("precision")),
+                         tr("eval.recall"): _pct(m.get("recall")), tr("eval.f1"): _pct(m.get("f1")),
+                         tr("eval.support"): m.get("support")})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+            tr("eval.precision"): st.column_config.NumberColumn(format="%.0f%%"),
+            tr("eval.recall"): st.column_config.NumberColumn(format="%.0f%%"),
+            tr("eval.f1"): st.column_config.NumberColumn(format="%.0f%%")})
+        st.caption(tr("eval.per_class_note"))
+    with right:
+        st.subheader(tr("eval.confusion"))
+        chart(charts.confusion_matrix(metrics["confusion_matrix"], names, true_label=tr("eval.true"),
+                                      predicted_label=tr("eval.predicted"), count_label=tr("eval.headlines")),
+              key=f"{key}-confusion", note=tr("eval.confusion_note"))
+    wrong = metrics.get("misclassified") or []
+    st.subheader(tr("eval.misclassified"))
+    if not wrong:
+        st.caption(tr("eval.no_misclassified"))
+        return
+    index = {n: i for i, n in enumerate(CLASS_NAMES)}
+    frame = pd.DataFrame([{tr("eval.text"): w["text"],
+                           tr("eval.true"): names[index.get(w["true"], 0)] if w["true"] in index else w["true"],
+                           tr("eval.predicted"): names[index[w["predicted"]]] if w["predicted"] in index
+                           else w["predicted"],
+                           tr("eval.confidence"): _pct(w.get("probability"))} for w in wrong])
+    st.caption(tr("eval.misclassified_note"))
+    st.dataframe(frame, hide_index=True, height=320, column_config={
+        tr("eval.confidence"): st.column_config.NumberColumn(format="%.0f%%"),
+        tr("eval.text"): st.column_config.TextColumn(width="large")})
+
+
+def _pct(value):
+    return None if value is None else 100.0 * float(value)
+
+
+def history_curves(history: dict, key: str) -> None:
+    """Training curves of a saved run, from its history.json."""
+    batches = history.get("batches") or []
+    if not batches:
+        return
+    curve = [{"samples": b["samples"], "loss": b["loss"], "accuracy": b["accuracy"], "epoch": b["epoch"]}
+             for b in batches]
+    chart(curves_figure(curve, history.get("epochs") or []), key=key, note=tr("train.curves_note"))
+
+
+def curves_figure(curve, epochs):
+    return charts.training_curves(curve, epochs, loss=tr("chart.loss"), accuracy=tr("chart.accuracy"),
+                                  samples=tr("chart.samples_seen"), train=tr("chart.training"),
+                                  validation=tr("chart.validation"))
+
+
+def trace_downloads(trace_obj, key: str) -> None:
+    cols = st.columns(2)
+    try:
+        csv = trace_obj.to_frame().to_csv(index=False).encode("utf-8")
+    except Exception:  # a frame the trace engine can't make must not break the page
+        csv = None
+    data = json.dumps(trace_obj.to_dict(), default=_json_default, ensure_ascii=False, indent=1).encode("utf-8")
+    if csv is not None:
+        cols[0].download_button(tr("download.trace_csv"), csv, file_name=f"trace-{trace_obj.run_id}.csv",
+                                mime="text/csv", key=f"{key}-csv", icon=":material/download:")
+    cols[1].download_button(tr("download.trace_json"), data, file_name=f"trace-{trace_obj.run_id}.json",
+                            mime="application/json", key=f"{key}-json", icon=":material/download:")
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return str(value)

@@ -1,0 +1,128 @@
+"""AppTest: the Explore page — one run reads one headline."""
+from __future__ import annotations
+
+import pytest
+
+from rnnlab.runs import RunStore
+from rnnlab_app import resources
+from rnnlab_app.testing import all_text, chart_types, charts, open_page
+from rnnlab_app.ui import EXAMPLES
+
+HEADLINE = "Federer wins his third Wimbledon title"
+
+
+@pytest.fixture
+def runs(make_run, run_store, monkeypatch):
+    gru, lstm = make_run(), make_run(cell="lstm")
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
+    return gru, lstm
+
+
+def test_explore_a_headline(runs):
+    gru, _ = runs
+    at = open_page("explore", {"run": gru.run_id, "headline": HEADLINE})
+    assert not at.exception
+    assert at.selectbox(key="explore_run").value == gru.run_id
+    assert at.text_input(key="explore_headline").value == HEADLINE
+    predicted = next(m for m in at.metric if m.label == "Predicted topic")
+    assert predicted.value in ("World", "Sports", "Business", "Sci/Tech")
+    types = chart_types(at)
+    assert types.count("heatmap") >= 2                     # hidden state and one gate
+    assert "bar" in types                                  # probabilities, state change
+    text = all_text(at)
+    for note in ("Each point is what the network would answer", "Each column is the state after reading",
+                 "A tall bar means this word moved", "this map squeezes it", "padding"):
+        assert note in text                                # every chart says what to look for
+    strip = at.html[0].value
+    assert "federer" in strip.lower() and "wimbledon" in strip.lower()
+    # The recurrence with this run's shapes: GRU(8) on 8-dim embeddings.
+    assert any(r"8\times8" in l.value for l in at.latex)
+    assert len(at.get("download_button")) == 4             # trace CSV + JSON, model, config
+    assert at.query_params["run"] == gru.run_id and at.query_params["headline"] == HEADLINE
+
+
+def test_hover_names_unit_token_and_value(runs):
+    at = open_page("explore", {"run": runs[0].run_id, "headline": HEADLINE})
+    heatmap = next(t for fig in charts(at) for t in fig["data"] if t["type"] == "heatmap")
+    assert "Unit" in heatmap["hovertemplate"] and "Word" in heatmap["hovertemplate"]
+    assert "Value" in heatmap["hovertemplate"]
+    assert heatmap["zmid"] == 0 and heatmap["zmin"] == -heatmap["zmax"]
+
+
+def test_typed_text_is_never_html_or_markdown(runs):
+    typed = "Federer beats <b>Nadal</b> in [Paris](http://evil.example)"
+    at = open_page("explore", {"run": runs[0].run_id, "headline": typed})
+    assert not at.exception
+    strip = at.html[0].value
+    assert "&lt;b&gt;Nadal&lt;/b&gt;" in strip                # the typed word, escaped
+    assert "<b>" not in strip and "<img" not in strip and "<a " not in strip
+    ticks = [t for fig in charts(at) for axis in ("xaxis", "xaxis2")
+             for t in fig.get("layout", {}).get(axis, {}).get("ticktext") or []]
+    assert ticks and "&lt;b&gt;Nadal&lt;/b&gt;" in ticks    # Plotly renders <b>: escaped there too
+    assert not any("<b>" in t for t in ticks)
+    hovers = [str(t.get("customdata")) for fig in charts(at) for t in fig["data"]]
+    assert not any("<b>Nadal" in h for h in hovers)
+    # The cleaned text is shown with st.text (never Markdown).
+    assert any("federer beats nadal" in t.value for t in at.text)
+
+
+def test_a_new_headline_builds_no_model_and_retraces_nothing(runs, monkeypatch):
+    gru, _ = runs
+    loads = []
+    original = RunStore.load
+    monkeypatch.setattr(RunStore, "load", lambda self, run_id: loads.append(run_id) or original(self, run_id))
+    at = open_page("explore", {"run": gru.run_id, "headline": HEADLINE})
+    tracer = resources.tracer(gru.run_id)
+    counts = tracer.tracing_counts()
+    at.text_input(key="explore_headline").input("Oil prices climb as stocks slide").run()
+    assert not at.exception
+    at.text_input(key="explore_headline").input("A third, completely different headline about Mars").run()
+    assert resources.tracer(gru.run_id) is tracer          # same Tracer: no model rebuilt
+    assert tracer.tracing_counts() == counts               # no tf.function retraced
+    assert all(v <= 1 for v in counts.values())
+    assert len(loads) <= 1                                 # at most the first load of this test session
+
+
+def test_lstm_gates_and_the_neuron_view(runs):
+    _, lstm = runs
+    at = open_page("explore", {"run": lstm.run_id, "headline": HEADLINE})
+    assert at.button_group(key="explore_internal").value == "cell"
+    at.button_group(key="explore_internal").set_value("forget_gate").run()
+    heatmaps = [t for fig in charts(at) for t in fig["data"] if t["type"] == "heatmap"]
+    assert heatmaps[1]["zmin"] == 0 and heatmaps[1]["zmax"] == 1   # gates: 0..1 scale
+    titles = [fig["layout"]["title"]["text"] for fig in charts(at) if fig["layout"].get("title")]
+    assert any(t.startswith("Forget gate") for t in titles)
+    unit_key = f"explore_unit|{lstm.run_id}|rnn_1|forward"
+    at.number_input(key=unit_key).set_value(3).run()
+    assert not at.exception
+    tables = [d.value for d in at.dataframe if "Words around it" in d.value.columns]
+    assert len(tables) == 2 and all(len(t) for t in tables)
+    assert any("«" in c for c in tables[0]["Words around it"])
+
+
+def test_random_and_example_headlines(runs):
+    at = open_page("explore", {"run": runs[0].run_id})
+    assert at.text_input(key="explore_headline").value      # starts with an example
+    at.button(key="explore_random").click().run()
+    assert not at.exception
+    assert any("true topic is" in c.value for c in at.caption)
+    at.pills(key="explore_example").set_value(EXAMPLES[2]).run()
+    assert at.text_input(key="explore_headline").value == EXAMPLES[2]
+
+
+@pytest.mark.parametrize("bad", ["no-such-run-1", "../../etc/passwd", "<script>alert(1)</script>"])
+def test_a_bad_run_in_the_url_gives_a_message(runs, bad):
+    at = open_page("explore", {"run": bad, "headline": HEADLINE})
+    assert not at.exception
+    assert any("is not on this server" in w.value or "cannot exist" in w.value for w in at.warning)
+    assert "<script>" not in "".join(w.value for w in at.warning)
+    assert at.selectbox(key="explore_run").value != bad    # another run is shown
+    assert any(m.label == "Predicted topic" for m in at.metric)
+
+
+@pytest.mark.parametrize("text, message", [("   ", "Type a headline"), ("x " * 10_001, "cannot be read")])
+def test_empty_or_too_long_headlines(runs, text, message):
+    at = open_page("explore", {"run": runs[0].run_id, "headline": text})
+    assert not at.exception
+    assert message in all_text(at)
+    assert not any(m.label == "Predicted topic" for m in at.metric)

@@ -1,0 +1,197 @@
+"""The app in a real browser: Playwright drives Debian's chromium against `streamlit run`.
+
+Opens the app, trains a tiny run through the Train page's form, explores a typed
+headline (prediction and a heatmap must render), visits Compare and Data, and saves a
+full-page screenshot of every page under ``test-output/screenshots/``.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+# Every wait below is bounded, so the test ends (at worst with a timeout error) without a plugin.
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not become healthy within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    runs = tmp_path_factory.mktemp("browser-runs")
+    port = _free_port()
+    env = {**os.environ, "RNNLAB_RUNS_DIR": str(runs), "PYTHONUNBUFFERED": "1"}
+    log = open(tmp_path_factory.mktemp("browser-log") / "streamlit.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.seek(0)
+        text = log.read()
+        log.close()
+        assert "Traceback" not in text, f"the server logged a traceback:\n{text[-4000:]}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def settle(page, timeout: float = 60) -> None:
+    """Wait until Streamlit has finished running the script (bounded)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    time.sleep(0.3)
+    while time.monotonic() < deadline:
+        if page.locator('[data-testid="stStatusWidget"]').count() == 0 or not page.locator(
+                '[data-testid="stStatusWidget"]').first.is_visible():
+            break
+        time.sleep(0.2)
+    time.sleep(0.3)
+
+
+def shoot(page, name: str) -> Path:
+    """A full-page screenshot: the viewport is stretched to the main area's full height."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+        " return Math.max(m.scrollHeight, document.body.scrollHeight); }")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 16000)})
+    time.sleep(1.0)   # Plotly re-lays out on resize
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    return path
+
+
+def test_train_then_explore_in_a_browser(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # A deep link is the first thing this fresh server serves: it must still run app.py
+    # (navigation, language switch), and with no runs yet it says what to do.
+    page.goto(server + "/explore?headline=Hello", timeout=60_000)
+    page.get_by_text("No network has been trained yet").wait_for(timeout=60_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Language", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Train: Quick run").wait_for(timeout=30_000)
+
+    # Home
+    page.goto(server + "/", timeout=60_000)
+    page.get_by_role("heading", name="RNN Lab").first.wait_for(timeout=60_000)
+    page.locator(".katex").first.wait_for(timeout=30_000)     # the recurrence, typeset
+    settle(page)
+    shoot(page, "01-home")
+
+    # Train a tiny run through the form
+    page.goto(server + "/train", timeout=60_000)
+    page.get_by_role("heading", name="Train a network").wait_for(timeout=60_000)
+    settle(page)
+    for label, value in (("Units (size of the state)", "8"), ("Embedding size", "8"),
+                         ("Training texts (0 = all)", "400"), ("Epochs", "1"), ("Batch size", "32")):
+        box = page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Tab")
+    page.get_by_text("Titles", exact=True).click()
+    shoot(page, "02-train-form")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Finished. The run is saved as").wait_for(timeout=120_000)
+    settle(page)
+    page.get_by_text("Confusion matrix").first.wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    shoot(page, "03-train-finished")
+
+    # Explore it with a typed headline
+    page.get_by_role("button", name="Explore this run").first.click()
+    page.get_by_role("heading", name="Explore: watch a network read").wait_for(timeout=60_000)
+    settle(page)
+    box = page.get_by_label("Headline", exact=True)
+    box.fill("Federer beats <b>Nadal</b> in the Wimbledon final")
+    box.press("Enter")
+    # The typed word appears as text, tags and all (in the token strip and the charts' labels).
+    page.get_by_text("<b>Nadal</b>", exact=True).first.wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_text("Predicted topic").wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for(state="attached", timeout=60_000)
+    assert "headline=" in page.url and "run=" in page.url
+    assert page.locator("b:has-text('Nadal')").count() == 0      # typed HTML is shown as text, never rendered
+    assert page.locator("svg text:has-text('<b>Nadal</b>')").count() >= 1   # Plotly shows it escaped
+    shoot(page, "04-explore")
+
+    # Opening the shared link shows the same view
+    shared = page.url
+    other = browser.new_page(viewport={"width": 1400, "height": 900})
+    other.goto(shared, timeout=60_000)
+    other.get_by_text("Predicted topic").wait_for(timeout=60_000)
+    assert other.get_by_label("Headline", exact=True).input_value().startswith("Federer beats")
+    other.close()
+
+    # Compare (one run: it asks for a second) and Data
+    page.goto(server + "/compare", timeout=60_000)
+    page.get_by_role("heading", name="Compare runs").wait_for(timeout=60_000)
+    settle(page)
+    shoot(page, "05-compare")
+    page.goto(server + "/data", timeout=60_000)
+    page.get_by_role("heading", name="The data: AG News").wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=60_000)
+    settle(page)
+    shoot(page, "06-data")
+
+    assert not errors, errors
+    for name in ("01-home", "02-train-form", "03-train-finished", "04-explore", "05-compare", "06-data"):
+        assert (SHOTS / f"{name}.png").stat().st_size > 10_000
+    page.close()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python tests/test_browser.py` runs it alone
+    sys.exit(pytest.main([__file__, "-q", "-s"]))

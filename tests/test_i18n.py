@@ -1,0 +1,91 @@
+"""rnnlab.i18n: the string catalogue."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from rnnlab import i18n
+from rnnlab.i18n import LANGUAGES, catalogue, fields_of, t
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "rnnlab_app").glob("*.py"))]
+LITERAL = re.compile(r"""\btr\(\s*f?(["'])([^"'{}]+)\1""")
+DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
+    "class.": ["0", "1", "2", "3"],
+    "direction.": ["forward", "backward"],
+    "field.text.": ["title", "title_description"],
+    "state.": ["queued", "running", "finished", "stopped", "discarded", "failed", "reused"],
+    "attr.": ["occlusion", "integrated_gradients"],
+    "note.attr.": ["occlusion", "integrated_gradients"],
+    "internal.": ["cell", "input_gate", "forget_gate", "output_gate", "candidate", "update_gate", "reset_gate",
+                  "preactivation"],
+    "note.internal.": ["cell", "input_gate", "forget_gate", "output_gate", "candidate", "update_gate",
+                       "reset_gate", "preactivation"],
+    "explore.gates.": ["gru", "lstm"],
+    "explore.neuron_": ["top", "bottom"],
+    "compare.pair.": ["masking", "cell", "depth", "masking.note", "cell.note", "depth.note"],
+    "data.split.": ["train", "validation", "test"],
+    "runs.col.": ["run", "model", "cell", "units", "layers", "bidirectional", "masking", "text", "train_size",
+                  "epochs", "batch_size", "bucketing", "learning_rate", "test_accuracy", "titles_accuracy",
+                  "train_seconds", "stopped_early", "damaged"],
+    "train.": ["finished", "stopped_kept", "reused"],
+}
+
+
+def used_keys() -> set[str]:
+    keys = set()
+    for path in SOURCES:
+        for _, key in LITERAL.findall(path.read_text(encoding="utf-8")):
+            if "." in key and " " not in key:
+                keys.add(key)
+    for prefix, rest in DYNAMIC.items():
+        keys |= {prefix + r for r in rest}
+    from rnnlab.config import PRESETS, RunConfig
+    from dataclasses import fields
+    keys |= {f"preset.{name}.{part}" for name in PRESETS for part in ("name", "desc")}
+    keys |= {f"field.{f.name}" for f in fields(RunConfig)}
+    return keys
+
+
+def test_every_key_the_app_uses_exists_in_english():
+    missing = sorted(k for k in used_keys() if k not in catalogue("en"))
+    assert not missing, f"keys missing from rnnlab/locales/en.json: {missing}"
+
+
+def test_catalogues_are_flat_string_maps():
+    for lang in LANGUAGES:
+        data = json.loads((i18n.LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+        assert data and all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in data.items())
+
+
+def test_norwegian_covers_the_navigation_and_language_switch():
+    nb = catalogue("nb")
+    for key in ("nav.home", "nav.train", "nav.explore", "nav.compare", "nav.data", "sidebar.language"):
+        assert key in nb, key
+    assert nb["nav.home"] == "Hjem" and nb["sidebar.language"] == "Språk"
+
+
+def test_translations_keep_the_format_fields():
+    en = catalogue("en")
+    for lang in LANGUAGES:
+        for key, text in catalogue(lang).items():
+            assert key in en, f"{lang}: {key} is not an English key"
+            assert fields_of(text) == fields_of(en[key]), f"{lang}: {key} changes the format fields"
+
+
+def test_fallbacks():
+    assert t("nav.home", "nb") == "Hjem"
+    assert t("train.intro", "nb") == t("train.intro", "en")        # missing in nb: English
+    assert t("nav.home", "xx") == "Home"                            # unknown language: English
+    assert t("no.such.key") == "no.such.key"                        # a typo shows, never crashes
+    assert t("explore.unit", n=7) == "Unit (0 to 7)"
+    assert "{layer}" in t("explore.hidden_title")                    # missing format values stay visible
+    assert i18n.normalize_lang(None) == "en" and i18n.normalize_lang("nb") == "nb"
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_language_has_a_name(lang):
+    assert LANGUAGES[lang]
