@@ -15,7 +15,7 @@ from .training import TrainingCallback, evaluate, prepare, train
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("what", choices=["train", "trace"], help="which benchmark")
+    parser.add_argument("what", choices=["train", "trace", "gpu"], help="which benchmark")
     parser.add_argument("--checkpoints", type=int, default=8,
                         help="bench train: test evaluations per epoch (default 8)")
     parser.add_argument("--run", help="bench trace: a run id (default: train a small lesson-bilstm run)")
@@ -24,8 +24,10 @@ def add_arguments(parser) -> None:
 def run(args) -> None:
     if args.what == "train":
         result = bench_train(checkpoints=args.checkpoints)
+    elif args.what == "gpu":
+        result = bench_gpu()
     else:
-        from .trace import bench_trace
+        from .trace_bench import bench_trace
         result = bench_trace(args.run)
     if args.json:
         print(json.dumps(result, indent=2))
@@ -147,3 +149,23 @@ def _run_ours(config, n_checkpoints):
             "test_accuracy": result.metrics["test_accuracy"], "batch_size": config.batch_size,
             "padding_fraction": round(result.history["padding_fraction"][0], 4),
             "checkpoints": checkpoints.points, "_checkpoints": checkpoints}
+
+
+# -- bench gpu -----------------------------------------------------------------------
+
+def bench_gpu(presets=("lesson-bilstm", "quick")) -> dict:
+    """One epoch of each preset on all available training data, on whatever device is here."""
+    from .cli import ProgressBar
+    from .devices import configure_devices
+    result = {"device": configure_devices(), "tensorflow": tf.__version__, "runs": {}}
+    for name in presets:
+        config = preset(name).replace(epochs=1, train_size=0)
+        print(f"bench gpu: {name} ({config.describe()})", file=sys.stderr)
+        trained = train(config, callbacks=[ProgressBar()])
+        m = trained.metrics
+        result["runs"][name] = {
+            "cudnn_kernels": m["cudnn"], "samples_per_second": round(m["samples_per_second"], 1),
+            "epoch_seconds": round(m["train_seconds"], 2), "train_rows": m["train_rows"],
+            "batch_size": config.batch_size, "replicas": m["replicas"], "test_accuracy": round(m["test_accuracy"], 4),
+        }
+    return result

@@ -1,0 +1,345 @@
+"""rnnlab.trace: the trace engine on small trained runs (trained once per test session)."""
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rnnlab import cli
+from rnnlab import trace as trace_module
+from rnnlab.config import CLASS_NAMES
+from rnnlab.inference import InputError
+from rnnlab.models import token_model, vectorize
+from rnnlab.reference import INTERNAL_NAMES, keras_sequences
+from rnnlab.text import clean_text
+from rnnlab.trace import TraceError, Tracer, get_tracer, project, trace_headline
+from rnnlab.training import predict_encoded
+
+ATOL = 1e-5
+HEADLINE = "Oil prices soar as U.S. stocks fall; state-of-the-art chips sell out"
+
+# Small runs: (description, make_run overrides). The lesson's shapes in miniature.
+RUNS = {
+    "gru": dict(),                                                    # GRU(8), masking
+    "bilstm": dict(cell="lstm", layers=2, bidirectional=True),        # 2 x Bi-LSTM(8), masking
+    "rnn-nomask": dict(cell="simple_rnn", masking=False),             # SimpleRNN(8), no masking
+    "bigru-nomask": dict(cell="gru", layers=2, bidirectional=True, masking=False),
+}
+
+
+@pytest.fixture(scope="module", params=list(RUNS))
+def traced(request, make_run):
+    run = make_run(**RUNS[request.param])
+    return run, get_tracer(run)
+
+
+@pytest.fixture(scope="module")
+def bilstm(make_run):
+    run = make_run(**RUNS["bilstm"])
+    return run, get_tracer(run)
+
+
+_TOKEN_MODELS = {}
+
+
+def tokens_model(run):
+    """One token model per run, so predict_encoded's compiled function is reused."""
+    if run.run_id not in _TOKEN_MODELS:
+        _TOKEN_MODELS[run.run_id] = token_model(run.model)
+    return _TOKEN_MODELS[run.run_id]
+
+
+def ids_of(run, text):
+    return np.asarray(vectorize(run.model, [text])[0] or [1], dtype=np.int64)
+
+
+# -- tokens ----------------------------------------------------------------------------
+
+def test_tokens_as_the_vectorizer_sees_them(bilstm):
+    run, tracer = bilstm
+    trace = tracer.trace(HEADLINE, integrated_gradients=False)
+    assert [t.id for t in trace.tokens] == vectorize(run.model, [HEADLINE])[0]
+    assert trace.cleaned == clean_text(HEADLINE)
+    assert [t.token for t in trace.tokens] == trace.cleaned.split(" ")
+    assert all(t.unknown == (t.id == 1) for t in trace.tokens)
+    words = {t.token: t.word for t in trace.tokens}
+    assert words["us"] == "U.S." and words["fall"] == "fall;" and words["oil"] == "Oil"
+    assert [t.word for t in trace.tokens if t.token in ("state", "of", "the", "art")] == ["state-of-the-art"] * 4
+    assert not trace.truncated and trace.max_length == 32
+
+
+def test_words_split_where_the_cleanup_splits(bilstm):
+    _, tracer = bilstm
+    trace = tracer.trace("Stocks\u00a0rally\u3000today\x00again", integrated_gradients=False, projection=False)
+    assert [(t.token, t.word) for t in trace.tokens] == [("stocks", "Stocks"), ("rally", "rally"),
+                                                          ("today", "today"), ("again", "again")]
+
+
+def test_words_fall_back_to_tokens_when_cleanup_joins_words(bilstm):
+    _, tracer = bilstm
+    trace = tracer.trace("America #39;s Cup", integrated_gradients=False)
+    assert [t.token for t in trace.tokens] == ["americas", "cup"]
+    assert [t.word for t in trace.tokens] == ["americas", "cup"]
+
+
+def test_long_text_is_cut_and_says_so(bilstm):
+    run, tracer = bilstm
+    text = " ".join(["market"] * 20 + ["football"] * 30)
+    trace = tracer.trace(text, projection=False)
+    assert trace.truncated and len(trace.tokens) == 32 == trace.prefix_probabilities.shape[0]
+    np.testing.assert_allclose(trace.probabilities, predict_encoded(tokens_model(run), [ids_of(run, text)])[0],
+                               atol=ATOL)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+def test_empty_text_is_a_clear_error(bilstm, text):
+    with pytest.raises(InputError, match="empty"):
+        bilstm[1].trace(text)
+
+
+def test_too_long_and_invalid_text_are_errors(bilstm):
+    with pytest.raises(InputError, match="20,000"):
+        bilstm[1].trace("a" * 20_001)
+    with pytest.raises(InputError, match="Unicode"):
+        bilstm[1].trace("bad \ud800 text")
+
+
+@pytest.mark.parametrize("text", ["zzqx blorfle wuxxa", "!!! ??? ...", "😀🔥", "中国 股市 上涨", "النفط يرتفع",
+                                  "oil\x00prices", "Ölpreis steigt – Börse fällt"])
+def test_unknown_and_foreign_text_gives_a_trace(bilstm, text):
+    run, tracer = bilstm
+    trace = tracer.trace(text, projection=False)
+    assert len(trace.tokens) >= 1
+    assert np.isfinite(trace.prefix_probabilities).all()
+    np.testing.assert_allclose(trace.probabilities.sum(), 1.0, atol=1e-5)
+    # What Predictor gives (text that cleans to nothing is read as one [UNK] there too).
+    np.testing.assert_allclose(trace.probabilities, predict_encoded(tokens_model(run), [ids_of(run, text)])[0],
+                               atol=ATOL)
+    json.dumps(trace.to_dict())
+    if text.startswith(("zzqx", "!!!", "😀")):
+        assert all(t.unknown and t.id == 1 for t in trace.tokens)
+    if text == "oil\x00prices":
+        assert [t.token for t in trace.tokens] == ["oil", "prices"]
+
+
+# -- states, probabilities, attributions -------------------------------------------------
+
+def test_hidden_states_match_keras(traced):
+    run, tracer = traced
+    trace = tracer.trace(HEADLINE, integrated_gradients=False, projection=False)
+    ids = ids_of(run, HEADLINE)
+    expected = keras_sequences(run.model, ids[None])
+    names = [(layer.name, layer.direction) for layer in trace.layers]
+    assert names == [(f"rnn_{i + 1}", d) for i, dirs in enumerate(expected) for d in dirs]
+    for layer in trace.layers:
+        index = int(layer.name.split("_")[1]) - 1
+        np.testing.assert_allclose(layer.hidden, expected[index][layer.direction][0], atol=ATOL)
+        assert layer.cell == run.config.cell and layer.hidden.shape == (len(ids), run.config.units)
+        assert list(layer.internals) == list(INTERNAL_NAMES[run.config.cell])
+        for value in layer.internals.values():
+            assert value.shape == layer.hidden.shape
+    last = [layer for layer in trace.layers if layer.name == f"rnn_{run.config.layers}"][0].hidden
+    np.testing.assert_allclose(trace.state_change, np.linalg.norm(np.diff(last, axis=0, prepend=0), axis=1),
+                               atol=1e-6)
+
+
+def test_prefix_probabilities_are_each_prefix_alone(traced):
+    run, tracer = traced
+    trace = tracer.trace(HEADLINE, integrated_gradients=False, projection=False)
+    ids = ids_of(run, HEADLINE)
+    separate = predict_encoded(tokens_model(run), [ids[:k] for k in range(1, len(ids) + 1)])
+    np.testing.assert_allclose(trace.prefix_probabilities, separate, atol=ATOL)
+    np.testing.assert_array_equal(trace.prefix_probabilities[-1], trace.probabilities)
+    model_says = np.asarray(run.model(tf.constant([[HEADLINE]])))[0]
+    np.testing.assert_allclose(trace.probabilities, model_says, atol=ATOL)
+    assert trace.predicted_class == CLASS_NAMES[int(model_says.argmax())]
+
+
+def test_occlusion_is_the_drop_when_a_token_becomes_unk(traced):
+    run, tracer = traced
+    trace = tracer.trace(HEADLINE, integrated_gradients=False, projection=False)
+    assert set(trace.attributions) == {"occlusion"}
+    ids = ids_of(run, HEADLINE)
+    variants = []
+    for j in range(len(ids)):
+        v = ids.copy()
+        v[j] = 1
+        variants.append(v)
+    probs = predict_encoded(tokens_model(run), variants)[:, trace.predicted_index]
+    np.testing.assert_allclose(trace.attributions["occlusion"], trace.probabilities[trace.predicted_index] - probs,
+                               atol=ATOL)
+    for token, value in zip(trace.tokens, trace.attributions["occlusion"]):
+        if token.unknown:
+            assert abs(value) < 1e-6
+
+
+def test_integrated_gradients_add_up(bilstm):
+    run, tracer = bilstm
+    trace = tracer.trace(HEADLINE, ig_steps=256)
+    ig = trace.attributions["integrated_gradients"]
+    assert ig.shape == (len(trace.tokens),)
+    # Completeness: the attributions sum to F(x) - F(zero embeddings).
+    x = np.zeros((1, len(trace.tokens), run.config.embed_dim), np.float32)
+    for name in ("rnn_1", "rnn_2"):
+        x = run.model.get_layer(name)(x)
+    baseline = np.asarray(run.model.get_layer("classifier")(x))[0, trace.predicted_index]
+    gap = trace.probabilities[trace.predicted_index] - baseline
+    assert abs(ig.sum() - gap) < 0.02 * abs(gap) + 1e-4
+
+
+def test_no_retracing_across_lengths(bilstm):
+    _, tracer = bilstm
+    for text in ("oil", "oil prices", HEADLINE, HEADLINE + " again and again"):
+        tracer.trace(text)
+    tracer.padding_demo("oil prices", pads=3)
+    assert all(count == 1 for count in tracer.tracing_counts().values()), tracer.tracing_counts()
+
+
+def test_trace_headline_reuses_one_tracer(bilstm):
+    run, tracer = bilstm
+    assert get_tracer(run) is tracer
+    trace = trace_headline(run, "Stocks rally", integrated_gradients=False)
+    assert trace.run_id == run.run_id and "integrated_gradients" not in trace.attributions
+
+
+# -- output formats ----------------------------------------------------------------------
+
+def test_to_dict_is_json_and_complete(traced):
+    run, tracer = traced
+    bilstm = run.config.cell == "lstm"   # integrated gradients and projection on one run keep this quick
+    trace = tracer.trace(HEADLINE, integrated_gradients=bilstm, projection=bilstm)
+    data = trace.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    for key in ("tokens", "layers", "prefix_probabilities", "probabilities", "predicted_class", "attributions",
+                "cleaned", "truncated", "state_change", "projection"):
+        assert key in data
+    n = len(trace.tokens)
+    assert np.asarray(data["prefix_probabilities"]).shape == (n, 4)
+    assert set(data["attributions"]) == ({"occlusion", "integrated_gradients"} if bilstm else {"occlusion"})
+    assert (data["projection"] is not None) == bilstm
+    for layer in data["layers"]:
+        assert {"name", "direction", "hidden", *INTERNAL_NAMES[run.config.cell]} <= set(layer)
+        assert np.asarray(layer["hidden"]).shape == (n, run.config.units)
+
+
+def test_to_frame_has_one_row_per_token(bilstm):
+    _, tracer = bilstm
+    trace = tracer.trace(HEADLINE)
+    frame = trace.to_frame()
+    assert len(frame) == len(trace.tokens)
+    for column in ("token", "word", "unknown", "top_class", "top_probability", "occlusion",
+                   "integrated_gradients", "state_change", *(f"p_{c}" for c in CLASS_NAMES)):
+        assert column in frame.columns
+    np.testing.assert_allclose(frame["top_probability"], trace.prefix_probabilities.max(axis=1))
+    assert frame.to_csv(index=False).count("\n") == len(trace.tokens) + 1
+
+
+# -- projection, neurons, padding -------------------------------------------------------------
+
+def test_projection_basis_is_cached_and_reused(bilstm, monkeypatch):
+    run, tracer = bilstm
+    basis = tracer.projection_basis()
+    path = run.path / trace_module.PCA_FILE
+    assert path.is_file() and not [p for p in run.path.iterdir() if p.name.endswith(".tmp")]
+    assert np.asarray(basis["components"]).shape == (2, 2 * run.config.units)
+    assert basis["n_headlines"] == trace_module.PCA_SAMPLE_SIZE
+    trace = tracer.trace(HEADLINE, integrated_gradients=False)
+    assert trace.projection.shape == (len(trace.tokens), 2)
+
+    # A fresh tracer (another process, say) reads pca.json instead of fitting again.
+    monkeypatch.setattr(Tracer, "_fit_basis", lambda self: pytest.fail("fitted again"))
+    fresh = Tracer(run)
+    assert fresh.projection_basis() == json.loads(path.read_text())
+    np.testing.assert_allclose(fresh.trace(HEADLINE, integrated_gradients=False).projection, trace.projection,
+                               atol=1e-6)
+    # The path ends where the classifier's input for the whole text lies.
+    feats, _ = tracer.features(ids_of(run, HEADLINE)[None], np.ones((1, len(trace.tokens)), bool))
+    np.testing.assert_allclose(project(basis, feats)[0], trace.projection[-1], atol=1e-5)
+
+
+def test_neuron_contexts(traced):
+    run, tracer = traced
+    layer = f"rnn_{run.config.layers}"
+    direction = "backward" if run.config.bidirectional else "forward"
+    result = tracer.neuron_contexts(layer, direction, unit=2, n=5, window=2)
+    top, bottom = result["top"], result["bottom"]
+    assert len(top) == 5 and len(bottom) == 5
+    values = [c["value"] for c in top]
+    assert values == sorted(values, reverse=True) and top[-1]["value"] >= bottom[-1]["value"]
+    assert [c["value"] for c in bottom] == sorted(c["value"] for c in bottom)
+    assert len({c["context"] for c in top}) == 5
+    best = top[0]
+    assert f"«{best['token']}»" in best["context"]
+    # The value is that unit's state at that token when the headline alone is traced.
+    trace = tracer.trace(best["headline"], integrated_gradients=False, projection=False)
+    assert trace.tokens[best["position"]].token == best["token"] or best["token"] == "[UNK]"
+    np.testing.assert_allclose(trace.layer(layer, direction).hidden[best["position"], 2], best["value"], atol=ATOL)
+
+
+def test_neuron_contexts_refuse_bad_requests(bilstm):
+    _, tracer = bilstm
+    for args in (("rnn_9", "forward", 0), ("rnn_1", "sideways", 0), ("rnn_1", "forward", 8),
+                 ("rnn_1", "forward", -1)):
+        with pytest.raises(TraceError):
+            tracer.neuron_contexts(*args)
+
+
+def test_padding_demo(traced):
+    run, tracer = traced
+    demo = tracer.padding_demo("Oil prices soar as stocks fall", pads=6)
+    assert demo["model_masking"] is run.config.masking
+    for name in ("masked", "unmasked"):
+        assert demo[name]["probabilities"].shape == (7, 4) and demo[name]["state_drift"].shape == (7,)
+        assert demo[name]["state_drift"][0] == 0
+    assert demo["masked"]["state_drift"].max() < 1e-5
+    assert (demo["unmasked"]["state_drift"][1:] > 1e-4).all()
+    # The run's own setting is what its model really does with padding.
+    ids = ids_of(run, "Oil prices soar as stocks fall")
+    padded = np.array([np.concatenate([ids, np.zeros(k, np.int64)]) for k in (0, 6)][1:])
+    own = demo["masked" if run.config.masking else "unmasked"]["probabilities"][6]
+    np.testing.assert_allclose(own, np.asarray(tokens_model(run)(padded))[0], atol=ATOL)
+    with pytest.raises(TraceError):
+        tracer.padding_demo("oil", pads=-1)
+
+
+# -- command line ------------------------------------------------------------------------
+
+def test_cli_trace_json(bilstm, run_store, monkeypatch, capsys):
+    run, _ = bilstm
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
+    assert cli.main(["trace", run.run_id, HEADLINE, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    for key in ("tokens", "layers", "prefix_probabilities", "probabilities", "predicted_class", "attributions"):
+        assert key in data
+    assert {layer["direction"] for layer in data["layers"]} == {"forward", "backward"}
+    assert "cell" in data["layers"][0] and "forget_gate" in data["layers"][0]
+    assert set(data["attributions"]) == {"occlusion", "integrated_gradients"}
+
+    assert cli.main(["trace", run.run_id, "Stocks rally", "--json", "--no-ig"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["attributions"]) == {"occlusion"}
+
+
+def test_cli_trace_table_and_errors(bilstm, run_store, monkeypatch, capsys):
+    run, _ = bilstm
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
+    assert cli.main(["trace", run.run_id, "Stocks rally on Wall Street", "--no-ig"]) == 0
+    out = capsys.readouterr().out
+    assert "top class after token" in out and "wall" in out and "street" in out
+    assert cli.main(["trace", run.run_id, "   "]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnnlab: error:") and "empty" in err and err.count("\n") == 1
+    assert cli.main(["trace", "no-such-run", "oil"]) == 2
+    assert "no run" in capsys.readouterr().err
+
+
+def test_bench_trace_runs_on_a_run(bilstm, run_store, monkeypatch):
+    """The benchmark's code path (timings themselves are not asserted)."""
+    from rnnlab import trace_bench
+    run, _ = bilstm
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
+    monkeypatch.setattr(trace_bench, "LENGTHS", (5, 40))
+    result = trace_bench.bench_trace(run.run_id, repeats=2)
+    row = result["results"]["lstm"]["40_tokens"]
+    assert row["tokens_traced"] == 32 and row["trace_ms"]["median"] > 0
+    assert set(result["target"]) >= {"trace_ms_median", "trace_with_ig_ms_median", "met"}
+    assert all(count == 1 for count in result["results"]["lstm"]["tracing_counts"].values())
