@@ -5,5 +5,6 @@ tracing and the command line (``python -m rnnlab``).
 """
 import os
 
-# TensorFlow's C++ start-up chatter (oneDNN, CPU feature notes) would drown the CLI's output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow's C++ log lines (oneDNN, CPU feature notes) would drown the CLI's output; errors
+# that matter still reach Python as exceptions.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
