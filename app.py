@@ -12,20 +12,21 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnlab.config import PRESETS
+from rnnlab_app import explain
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
-
-RECURRENCE = r"\Large S_{t+1} = f\left(W_H\,S_t + W_I\,X_t + b\right)"
-
 
 def home() -> None:
     ui.keep_params("home")
     st.title(tr("home.title"))
     st.markdown(tr("home.intro"))
+    with st.container(border=True):
+        st.markdown(tr("home.lesson_pitch"))
+        st.page_link(ui.PAGES["lesson"], label=tr("home.lesson_link"), icon=":material/school:")
 
     st.subheader(tr("home.recurrence"))
-    st.latex(RECURRENCE)
+    st.latex(explain.RECURRENCE)
     st.markdown(tr("home.recurrence_legend"))
 
     st.subheader(tr("home.status"))
@@ -39,6 +40,8 @@ def home() -> None:
         cols[0].metric(tr("home.data"), tr("home.data_missing"))
     cols[2].metric(tr("home.device"), res.device(), help=tr("home.device_help"))
     cols[3].metric(tr("home.runs"), len(runs), help=tr("home.runs_help"))
+    ready = {r.run_id for r in runs} & {config.run_id() for config in PRESETS.values()}
+    st.caption(tr("home.ready", n=len(ready), total=len(PRESETS)))
     if ag is not None:
         st.caption(tr("home.data_source", source=ui.esc(ag.source)))
     else:
@@ -71,6 +74,7 @@ def main() -> None:
     ui.init_language()
     pages = [
         st.Page(home, title=tr("nav.home"), icon=":material/home:", url_path="home", default=True),
+        st.Page(ui.PAGES["lesson"], title=tr("nav.lesson"), icon=":material/school:", url_path="lesson"),
         st.Page(ui.PAGES["train"], title=tr("nav.train"), icon=":material/model_training:", url_path="train"),
         st.Page(ui.PAGES["explore"], title=tr("nav.explore"), icon=":material/search:", url_path="explore"),
         st.Page(ui.PAGES["compare"], title=tr("nav.compare"), icon=":material/compare:", url_path="compare"),
@@ -81,6 +85,8 @@ def main() -> None:
         ui.language_switch()
         st.caption(tr("sidebar.about"))
     page.run()
+    with st.sidebar:
+        ui.share_link(page.url_path)
 
 
 main()

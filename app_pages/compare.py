@@ -101,7 +101,7 @@ def rows(items):
 
 
 def main() -> None:
-    runs = res.ok_runs()
+    runs = ui.runs_first(res.ok_runs())       # ready-trained (preset) runs first
     if not runs:
         ui.no_runs("compare")
         return

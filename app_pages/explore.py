@@ -20,7 +20,7 @@ st.markdown(tr("explore.intro"))
 
 
 def pick_run() -> str | None:
-    runs = res.ok_runs()
+    runs = ui.runs_first(res.ok_runs())       # ready-trained (preset) runs first
     if not runs:
         ui.no_runs("explore")
         return None

@@ -248,7 +248,7 @@ if others:
 # -- saved runs ------------------------------------------------------------------------------
 
 st.header(tr("runs.title"))
-runs = res.list_runs()
+runs = ui.runs_first(res.list_runs())     # ready-trained (preset) runs first
 if not runs:
     st.info(tr("runs.none"))
 else:

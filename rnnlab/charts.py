@@ -307,6 +307,33 @@ def padding_demo(demo: dict, class_names: Sequence[str] = CLASS_NAMES, *, title:
     return fig
 
 
+def padding_side_by_side(panels: Sequence[dict], class_names: Sequence[str] = CLASS_NAMES, *,
+                         pads_label: str = "Padding tokens added",
+                         probability_label: str = "Probability") -> go.Figure:
+    """Several runs' topic probabilities as padding is added, one panel per run, side by side.
+
+    ``panels``: dicts with ``title`` (the run, shown above its panel), ``probabilities``
+    (P+1, 4) and ``masking`` (solid lines if true, dashed if not). The y axis is shared.
+    """
+    n = max(1, len(panels))
+    fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=0.06,
+                        subplot_titles=[esc(p["title"]) for p in panels] or None)
+    for i, panel in enumerate(panels, start=1):
+        probs = _finite(panel["probabilities"])
+        pads = list(range(len(probs)))
+        dash = "solid" if panel.get("masking") else "dash"
+        for c, name in enumerate(class_names):
+            fig.add_trace(go.Scatter(x=pads, y=probs[:, c], mode="lines", name=name, legendgroup=name,
+                                     line=dict(color=class_color(c), width=4, dash=dash), showlegend=i == 1,
+                                     hovertemplate=f"{name}: %{{y:.1%}}<extra></extra>"), row=1, col=i)
+        fig.update_xaxes(title_text=pads_label, row=1, col=i)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    fig.update_yaxes(title_text=probability_label, row=1, col=1)
+    style(fig, None, height=440)
+    fig.update_layout(legend=dict(orientation="h", y=-0.3, x=0.5, xanchor="center"), margin=dict(t=60))
+    return fig
+
+
 def padding_drift_compare(series: Sequence[dict], *, title: str | None = None,
                           pads_label: str = "Padding tokens added", drift_label: str = "Drift") -> go.Figure:
     """Several runs in one chart: how far each one's final state drifts as padding is added.

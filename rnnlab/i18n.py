@@ -2,8 +2,10 @@
 
 Catalogues are flat JSON objects in ``rnnlab/locales/<lang>.json`` mapping a dotted key
 (``"nav.home"``) to a text with optional ``str.format`` fields (``"{count} runs"``).
-English is complete; other languages fall back to English key by key, so a missing
-translation shows English rather than a key or an error.
+Every language has every key, with the same format fields (``tests/test_i18n.py`` fails
+otherwise). The English fallback in :func:`t` is only a runtime safety net: a key
+missing from a catalogue on a running server shows English rather than a key or an
+error.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ def has(key: str, lang: str = DEFAULT_LANG) -> bool:
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
-    """The text for ``key`` in ``lang`` (English when that language lacks it), formatted.
+    """The text for ``key`` in ``lang``, formatted (English if that language lacks it: a safety net only).
 
     A key missing from English too gives the key itself, so a typo shows up on screen
     rather than crashing a page (``tests/test_i18n.py`` checks that every key used exists).

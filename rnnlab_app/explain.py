@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from rnnlab.config import PRESETS, RunConfig
 
+# The one rule every recurrent cell repeats for every word (Home and Lesson pages).
+RECURRENCE = r"\Large S_{t+1} = f\left(W_H\,S_t + W_I\,X_t + b\right)"
+
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 GATE_NAMES = {"simple_rnn": (), "gru": ("z", "r", "h"), "lstm": ("i", "f", "c", "o")}
 INTERNAL_KIND = {  # internal name -> "state" (diverging, centred on 0) or "gate" (0..1)

@@ -138,6 +138,16 @@ def trace(run_id: str, text: str):
     return _trace(*run_key(run_id), text)
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _light_trace(root: str, run_id: str, stamp: int, text: str):
+    return _tracer(root, run_id, stamp).trace(text, integrated_gradients=False, projection=False)
+
+
+def light_trace(run_id: str, text: str):
+    """Prefix probabilities and occlusion only (no gradients, no PCA): what a Lesson step draws."""
+    return _light_trace(*run_key(run_id), text)
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _padding_demo(root: str, run_id: str, stamp: int, text: str, pads: int):
     return _tracer(root, run_id, stamp).padding_demo(text, pads=pads)

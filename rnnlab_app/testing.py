@@ -23,6 +23,8 @@ def open_page(page: str = "home", query: dict | None = None, timeout: float = 60
     if page == "home":
         at.query_params.update(query or {})
         return at.run()
+    if query and "lang" in query:  # the language is read from the URL on a session's first run
+        at.query_params["lang"] = query["lang"]
     at.run()                      # registers the st.navigation pages (needed by switch_page)
     at.query_params.clear()
     at.query_params.update(query or {})

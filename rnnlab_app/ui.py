@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from . import resources as res
 
 PAGES = {  # url path -> file, for links and switch_page
     "home": "app.py",
+    "lesson": "app_pages/lesson.py",
     "train": "app_pages/train.py",
     "explore": "app_pages/explore.py",
     "compare": "app_pages/compare.py",
@@ -31,6 +33,7 @@ PAGES = {  # url path -> file, for links and switch_page
 # Which URL parameters each page carries (besides ``lang``).
 PAGE_PARAMS = {
     "home": (),
+    "lesson": ("headline",),
     "train": ("preset",),
     "explore": ("run", "headline"),
     "compare": ("runs", "headline"),
@@ -109,6 +112,31 @@ def language_switch() -> None:
 
 # -- URL state ------------------------------------------------------------------------
 
+def share_url(url_path: str) -> str:
+    """The address of what this person sees now: page, its URL parameters (run, headline,
+    ...) and the language. Absolute where the browser told Streamlit its URL
+    (``st.context.url``, which already ends with the page's path); otherwise from the
+    server root."""
+    query = {name: st.query_params.get(name) for name in st.query_params.keys()}
+    if lang() != DEFAULT_LANG:
+        query["lang"] = lang()
+    try:
+        base = st.context.url
+    except Exception:  # no browser behind this session (tests, scripts)
+        base = None
+    if not base:
+        base = "/" + url_path
+    qs = urlencode({k: v for k, v in query.items() if v}, safe=",")
+    return base + ("?" + qs if qs else "")
+
+
+def share_link(url_path: str) -> None:
+    """'Share this view': the link in a code box, whose copy button puts it on the clipboard."""
+    with st.expander(tr("share.title"), icon=":material/link:"):
+        st.caption(tr("share.note"))
+        st.code(share_url(url_path), language=None, wrap_lines=True)
+
+
 def get_param(name: str) -> str | None:
     value = st.query_params.get(name)
     return value if isinstance(value, str) and value != "" else None
@@ -149,12 +177,29 @@ def switch_page(page: str, **params) -> None:
 
 # -- runs -----------------------------------------------------------------------------
 
+def preset_of_run(run_id: str) -> str | None:
+    """The preset whose config this run was trained with (the zoo's runs), or None."""
+    for name, config in PRESETS.items():
+        if config.run_id() == run_id:
+            return name
+    return None
+
+
+def runs_first(runs: list[RunInfo]) -> list[RunInfo]:
+    """Ready-trained runs (config equal to a preset) first, in preset order; then the rest as they were."""
+    order = {config.run_id(): i for i, config in enumerate(PRESETS.values())}
+    return sorted(runs, key=lambda r: (0, order[r.run_id]) if r.run_id in order else (1, 0))
+
+
 def run_label(info: RunInfo | None, run_id: str) -> str:
     if info is None or info.config is None:
         return run_id
     acc = info.metrics.get("test_accuracy")
     acc_text = f" · {acc:.0%}" if isinstance(acc, (int, float)) else ""
     partial = f" · {tr('runs.partial')}" if info.metrics.get("stopped_early") else ""
+    preset = preset_of_run(run_id)
+    if preset:
+        return f"★ {preset_label(preset)}{acc_text} · {run_id}"
     return f"{run_id} · {describe(info.config)}{acc_text}{partial}"
 
 
@@ -304,10 +349,17 @@ def _fig_key(*parts) -> str:
 
 
 def chart(fig, key: str, note: str | None = None) -> None:
-    """A Plotly figure with its one- or two-sentence 'what to look for'."""
+    """A Plotly figure with its one- or two-sentence 'what to look for'.
+
+    Of Plotly's toolbar only the camera stays (shown on hover): it downloads the chart
+    as a PNG in the browser, at twice the screen resolution, named after the chart.
+    """
     if note:
         st.caption(note)
-    st.plotly_chart(fig, key=key, config={"displayModeBar": False, "displaylogo": False})
+    name = key[4:] if key.startswith("fig-") else key
+    st.plotly_chart(fig, key=key, config={
+        "displaylogo": False, "modeBarButtons": [["toImage"]],
+        "toImageButtonOptions": {"format": "png", "filename": f"rnnlab-{name}", "scale": 2}})
 
 
 # -- evaluation -------------------------------------------------------------------------
@@ -388,12 +440,24 @@ def curves_figure(curve, epochs):
                                   validation=tr("chart.validation"))
 
 
+def trace_csv(trace_obj) -> bytes | None:
+    try:
+        return trace_obj.to_frame().to_csv(index=False).encode("utf-8")
+    except Exception:  # a frame the trace engine can't make must not break the page
+        return None
+
+
+def trace_csv_download(trace_obj, key: str, label: str | None = None) -> None:
+    """One button: the trace, one row per word, as CSV."""
+    csv = trace_csv(trace_obj)
+    if csv is not None:
+        st.download_button(label or tr("download.trace_csv"), csv, file_name=f"trace-{trace_obj.run_id}.csv",
+                           mime="text/csv", key=key, icon=":material/download:")
+
+
 def trace_downloads(trace_obj, key: str) -> None:
     cols = st.columns(2)
-    try:
-        csv = trace_obj.to_frame().to_csv(index=False).encode("utf-8")
-    except Exception:  # a frame the trace engine can't make must not break the page
-        csv = None
+    csv = trace_csv(trace_obj)
     data = json.dumps(trace_obj.to_dict(), default=_json_default, ensure_ascii=False, indent=1).encode("utf-8")
     if csv is not None:
         cols[0].download_button(tr("download.trace_csv"), csv, file_name=f"trace-{trace_obj.run_id}.csv",

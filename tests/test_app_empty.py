@@ -6,7 +6,7 @@ import pytest
 from rnnlab.data import clear_cache
 from rnnlab_app.testing import all_text, open_page
 
-PAGES = ("home", "train", "explore", "compare", "data")
+PAGES = ("home", "lesson", "train", "explore", "compare", "data")
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_no_data_explains_how_to_provide_it(no_runs, no_data, page):
     at = open_page(page)
     assert not at.exception
     text = all_text(at)
-    if page in ("home", "train", "data"):
+    if page in ("home", "lesson", "train", "data"):
         assert "No AG News data was found" in text
         assert "RNNLAB_DATA_DIR" in text
     else:

@@ -1,8 +1,10 @@
 """The app in a real browser: Playwright drives Debian's chromium against `streamlit run`.
 
 Opens the app, trains a tiny run through the Train page's form, explores a typed
-headline (prediction and a heatmap must render), visits Compare and Data, and saves a
-full-page screenshot of every page under ``test-output/screenshots/``.
+headline (prediction and a heatmap must render), visits Compare and Data, opens the
+Lesson page in Norwegian and trains its first step, and saves a full-page screenshot of
+every page under ``test-output/screenshots/``. The server trains the lesson's steps on
+400 texts (``RNNLAB_LESSON_TRAIN_SIZE``), so a step takes seconds.
 """
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 def server(tmp_path_factory):
     runs = tmp_path_factory.mktemp("browser-runs")
     port = _free_port()
-    env = {**os.environ, "RNNLAB_RUNS_DIR": str(runs), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "RNNLAB_RUNS_DIR": str(runs), "PYTHONUNBUFFERED": "1", "RNNLAB_LESSON_TRAIN_SIZE": "400"}
     log = open(tmp_path_factory.mktemp("browser-log") / "streamlit.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
@@ -190,6 +192,50 @@ def test_train_then_explore_in_a_browser(server, browser):
     assert not errors, errors
     for name in ("01-home", "02-train-form", "03-train-finished", "04-explore", "05-compare", "06-data"):
         assert (SHOTS / f"{name}.png").stat().st_size > 10_000
+    page.close()
+
+
+def test_the_lesson_in_norwegian_in_a_browser(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/lesson?lang=nb", timeout=60_000)
+    page.get_by_role("heading", name="Leksjonen: rekurrente nevrale nettverk").wait_for(timeout=60_000)
+    settle(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Språk", exact=True).wait_for(timeout=30_000)
+    assert sidebar.get_by_text("Leksjon", exact=True).count() == 1           # in the navigation, in Norwegian
+    page.get_by_text("skjult tilstand").first.wait_for(timeout=30_000)
+    page.get_by_role("heading", name="1 · Et enkelt RNN leser titlene").wait_for(timeout=30_000)
+
+    # Step 1's experiment, one click away; its result appears next to the text.
+    page.get_by_role("button", name="Tren dette nettverket").first.click()
+    page.get_by_text("Testnøyaktighet").first.wait_for(timeout=120_000)
+    page.get_by_text("Det leser overskriften som").first.wait_for(timeout=60_000)
+    settle(page)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    accuracy = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    assert accuracy.endswith("%"), accuracy
+    assert "lang=nb" in page.url
+    # Of Plotly's toolbar only the PNG download is left.
+    buttons = page.locator(".js-plotly-plot").first.locator(".modebar-btn")
+    assert buttons.count() == 1 and "png" in (buttons.first.get_attribute("data-title") or "").lower()
+
+    # Step 2 too: then the padding test shows both networks side by side.
+    page.get_by_role("button", name="Tren dette nettverket").first.click()
+    page.get_by_text("Leksjon 2: SimpleRNN med maskering:").first.wait_for(timeout=120_000)
+    settle(page)
+    assert page.get_by_text("Testnøyaktighet").count() >= 2
+
+    # The share link names the page and the language.
+    sidebar.get_by_text("Del denne visningen").click()
+    link = sidebar.locator('[data-testid="stCode"]').first
+    link.wait_for(timeout=30_000)
+    assert "/lesson?" in link.inner_text() and "lang=nb" in link.inner_text()
+    assert link.inner_text().startswith("http://127.0.0.1:")
+    shoot(page, "07-lesson-nb")
+    assert not errors, errors
+    assert (SHOTS / "07-lesson-nb.png").stat().st_size > 10_000
     page.close()
 
 

@@ -40,6 +40,9 @@ def _all_figures():
         "padding": charts.padding_demo(demo),
         "drift": charts.padding_drift_compare([{"label": "A", "drift": np.zeros(6), "masking": True},
                                                {"label": "B <i>x</i>", "drift": np.ones(6), "masking": False}]),
+        "side": charts.padding_side_by_side([
+            {"title": "A <i>x</i>", "probabilities": rng.dirichlet(np.ones(4), size=6), "masking": False},
+            {"title": "B", "probabilities": rng.dirichlet(np.ones(4), size=6), "masking": True}]),
         "balance": charts.class_balance({"train": [10, 11, 12, 13], "test": [5, 5, 5, 5]}),
         "lengths": charts.length_histogram([3, 5, 8, 40, 12], [0, 1, 2, 3, 0], max_length=32),
         "padshare": charts.padding_comparison([{"label": "plain", "padding": 0.4}, {"label": "bucketed", "padding": 0.01}]),
@@ -133,3 +136,11 @@ def test_confusion_matrix_rows_are_true_classes():
     m = np.array([[5, 1, 0, 0], [0, 6, 0, 0], [0, 0, 7, 0], [2, 0, 0, 8]])
     trace = charts.confusion_matrix(m).data[0]
     assert trace.customdata[3][0] == 2 and "2<br>(20%)" == trace.text[3][0]
+
+
+def test_padding_side_by_side_has_a_panel_per_run():
+    fig = _all_figures()["side"]
+    assert [a.text for a in fig.layout.annotations] == ["A &lt;i&gt;x&lt;/i&gt;", "B"]     # titles, escaped
+    dashes = {t.xaxis: t.line.dash for t in fig.data}
+    assert dashes == {"x": "dash", "x2": "solid"}                  # unmasked dashed, masked solid
+    assert [t.name for t in fig.data if t.showlegend] == list(CLASS_NAMES)

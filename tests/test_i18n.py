@@ -32,7 +32,13 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
                   "epochs", "batch_size", "bucketing", "learning_rate", "test_accuracy", "titles_accuracy",
                   "train_seconds", "stopped_early", "damaged"],
     "train.": ["finished", "stopped_kept", "reused"],
+    "lesson.": [f"{section}.{part}" for section in ("simple-rnn", "masking", "lstm", "bilstm")
+                for part in ("title", "body", "question")],
 }
+# Texts that are the same word in both languages (names, units, loanwords teachers use).
+SAME_IN_BOTH = {"data.split.test", "eval.f1", "eval.seconds", "explore.internal_title", "field.bucketing",
+                "home.data", "home.status", "home.title", "nav.data", "runs.col.bucketing",
+                "runs.col.damaged"}
 
 
 def used_keys() -> set[str]:
@@ -63,9 +69,22 @@ def test_catalogues_are_flat_string_maps():
 
 def test_norwegian_covers_the_navigation_and_language_switch():
     nb = catalogue("nb")
-    for key in ("nav.home", "nav.train", "nav.explore", "nav.compare", "nav.data", "sidebar.language"):
+    for key in ("nav.home", "nav.lesson", "nav.train", "nav.explore", "nav.compare", "nav.data", "sidebar.language"):
         assert key in nb, key
     assert nb["nav.home"] == "Hjem" and nb["sidebar.language"] == "Språk"
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+def test_every_language_has_exactly_the_english_keys(lang):
+    en, other = set(catalogue("en")), set(catalogue(lang))
+    assert not sorted(en - other), f"keys missing from rnnlab/locales/{lang}.json: {sorted(en - other)}"
+    assert not sorted(other - en), f"keys in rnnlab/locales/{lang}.json that English lacks: {sorted(other - en)}"
+
+
+def test_every_key_the_app_uses_exists_in_every_language():
+    for lang in LANGUAGES:
+        missing = sorted(k for k in used_keys() if k not in catalogue(lang))
+        assert not missing, f"keys missing from rnnlab/locales/{lang}.json: {missing}"
 
 
 def test_translations_keep_the_format_fields():
@@ -74,11 +93,33 @@ def test_translations_keep_the_format_fields():
         for key, text in catalogue(lang).items():
             assert key in en, f"{lang}: {key} is not an English key"
             assert fields_of(text) == fields_of(en[key]), f"{lang}: {key} changes the format fields"
+            assert text.count("$") == en[key].count("$"), f"{lang}: {key} changes the LaTeX ($...$)"
+            assert text.count("`") == en[key].count("`"), f"{lang}: {key} changes the code spans"
+
+
+def test_norwegian_is_translated_not_copied():
+    en, nb = catalogue("en"), catalogue("nb")
+    copied = sorted(k for k in en if nb.get(k) == en[k] and k not in SAME_IN_BOTH)
+    assert not copied, f"nb.json has English text for: {copied}"
+
+
+def test_norwegian_uses_the_teachers_terms():
+    nb = catalogue("nb")
+    assert "skjult tilstand" in nb["lesson.what_body"]
+    assert "utfylling (padding)" in nb["lesson.masking.body"] and "Maskering" in nb["lesson.masking.body"]
+    assert "glemmeporten" in nb["lesson.lstm.body"] and nb["internal.forget_gate"] == "Glemmeport"
+
+
+def test_format_placeholders_are_detected():
+    # the checks above rely on fields_of seeing every placeholder, LaTeX braces included
+    assert fields_of("{n} of {total}") == {"n", "total"}
+    assert fields_of("$S_{t+1}$ after {cls}") == {"t+1", "cls"}
+    assert fields_of("no fields") == set()
 
 
 def test_fallbacks():
     assert t("nav.home", "nb") == "Hjem"
-    assert t("train.intro", "nb") == t("train.intro", "en")        # missing in nb: English
+    assert t("train.intro", "nb") != t("train.intro", "en")        # translated
     assert t("nav.home", "xx") == "Home"                            # unknown language: English
     assert t("no.such.key") == "no.such.key"                        # a typo shows, never crashes
     assert t("explore.unit", n=7) == "Unit (0 to 7)"

@@ -1,0 +1,231 @@
+"""Lesson: the RNN lesson retold in four steps, each with its experiment one click away.
+
+Every step explains one idea, trains that step's lesson preset through the server's
+shared training queue (a run anyone already trained, or is training, is reused), and
+shows next to the text its test accuracy, its training time and how it reads the
+page's headline. The text lives in the catalogues (``lesson.*``); which run a step shows
+is decided in :mod:`rnnlab_app.lesson`.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnlab import charts
+from rnnlab.config import CLASS_NAMES
+from rnnlab.inference import InputError
+from rnnlab.jobs import DISCARDED, FAILED, QUEUED, STOPPED
+from rnnlab.runs import RunStoreError
+from rnnlab_app import explain, lesson
+from rnnlab_app import resources as res
+from rnnlab_app import ui
+from rnnlab_app.ui import tr
+
+ui.keep_params("lesson")
+st.title(tr("lesson.title"))
+st.markdown(tr("lesson.intro"))
+ui.flash()
+
+
+def intro() -> None:
+    st.header(tr("lesson.what_title"))
+    st.markdown(tr("lesson.what_body"))
+    st.latex(explain.RECURRENCE)
+    st.markdown(tr("home.recurrence_legend"))
+    st.markdown(tr("lesson.what_more"))
+    n = lesson.train_size_override()
+    if n:
+        st.warning(tr("lesson.shrunk", n=f"{n:,}"), icon=":material/speed:")
+
+
+# -- one step's experiment --------------------------------------------------------------
+
+def _progress(snap, queue) -> None:
+    p = snap.progress
+    if snap.state == QUEUED:
+        st.info(tr("train.queued", position=queue.position(snap.job_id) or 1), icon=":material/hourglass_top:")
+    elif p.phase in ("queued", "prepare"):
+        st.progress(0.0, text=tr("train.preparing"))
+    elif p.phase == "evaluate":
+        st.progress(1.0, text=tr("train.evaluating"))
+    else:
+        st.progress(min(1.0, p.fraction), text=tr("train.progress", epoch=p.epoch, epochs=p.epochs, batch=p.batch,
+                                                      batches=p.batches, percent=f"{p.fraction:.0%}"))
+
+
+def watch(section: str, job_id: str) -> None:
+    """Progress of the training this step waits for, checked every second; the whole page
+    is redrawn as soon as it ends (the result appears next to the text)."""
+    queue = res.queue()
+
+    @st.fragment(run_every=1.0)
+    def panel():
+        live = queue.get(job_id)
+        if live is None or not live.active:
+            st.rerun(scope="app")
+        snap = live.snapshot()
+        _progress(snap, queue)
+        if job_id not in st.session_state.get("jobs", []):
+            st.caption(tr("lesson.training_other"))
+        st.page_link(ui.PAGES["train"], label=tr("lesson.watch"), icon=":material/model_training:")
+
+    panel()
+
+
+def train_button(section: str, config) -> None:
+    queue = res.queue()
+    mine = queue.get(st.session_state.get(f"lesson_job.{section}", ""))
+    if mine is not None and mine.state == FAILED:
+        st.error(tr("train.failed", run=ui.esc(mine.run_id)))
+        st.text(mine.error)
+    elif mine is not None and mine.state in (DISCARDED, STOPPED):
+        st.info(tr("lesson.stopped"), icon=":material/stop_circle:")
+    ag, _ = res.data()
+    if ag is None:
+        st.caption(tr("lesson.no_data"))
+        return
+    if st.button(tr("lesson.train"), key=f"lesson-train-{section}", type="primary", icon=":material/play_arrow:",
+                 help=tr("lesson.train_help")):
+        job = queue.submit(config)
+        ui.add_job(job.job_id)
+        st.session_state[f"lesson_job.{section}"] = job.job_id
+        st.rerun()
+
+
+def result(section: str, run_id: str, metrics: dict, text: str) -> None:
+    cols = st.columns(3)
+    acc = metrics.get("test_accuracy")
+    cols[0].metric(tr("eval.test_accuracy"), f"{acc:.1%}" if isinstance(acc, float) else "–",
+                   help=tr("eval.test_accuracy_help"))
+    titles = metrics.get("test_titles_accuracy")
+    if isinstance(titles, float):
+        cols[1].metric(tr("eval.titles_accuracy"), f"{titles:.1%}", help=tr("eval.titles_accuracy_help"))
+    seconds = metrics.get("train_seconds")
+    if isinstance(seconds, (int, float)):
+        cols[2].metric(tr("eval.train_time"), tr("eval.seconds", s=f"{seconds:.1f}"))
+    if not text.strip():
+        st.caption(tr("lesson.type_headline"))
+        return
+    try:
+        trace = res.light_trace(run_id, text)
+    except InputError as exc:
+        st.warning(tr("explore.bad_text", error=ui.esc(exc)))
+        return
+    except (RunStoreError, Exception) as exc:  # one unreadable run must not take the lesson down
+        st.error(tr("explore.load_failed", run=ui.esc(run_id)))
+        st.text(f"{type(exc).__name__}: {exc}")
+        return
+    names = ui.class_names()
+    c = trace.predicted_index
+    st.markdown(tr("lesson.answer", cls=names[c], p=f"{trace.probabilities[c]:.0%}"))
+    words = [t.word for t in trace.tokens]
+    st.html(charts.token_strip_html(words, trace.attributions["occlusion"], charts.class_color(c),
+                                    unknown=[t.unknown for t in trace.tokens], value_label=tr("attr.occlusion"),
+                                    unknown_label=tr("explore.unknown_word")))
+    st.caption(tr("lesson.strip_note", cls=names[c]))
+    fig = charts.prefix_probabilities(trace.prefix_probabilities, words, names, token_label=tr("chart.after_reading"),
+                                      probability_label=tr("chart.probability"), angle_from=5)
+    fig.update_layout(height=500)     # half the page wide: a taller plot keeps the lines apart
+    ui.chart(fig, key=f"fig-lesson-prefix-{section}", note=tr("note.prefix"))
+    left, right = st.columns(2)
+    with left:
+        ui.trace_csv_download(trace, key=f"lesson-csv-{section}", label=tr("lesson.trace_csv"))
+    if right.button(tr("lesson.open_explore"), key=f"lesson-explore-{section}", icon=":material/search:"):
+        ui.switch_page("explore", run=run_id, headline=text.strip()[:500])
+
+
+def experiment(section: str, text: str) -> None:
+    config = lesson.section_config(section)
+    run_id = config.run_id()
+    with st.container(border=True):
+        st.markdown(f"**{ui.preset_label(lesson.PRESET_OF[section])}**")
+        size = tr("data.all_rows") if config.train_size == 0 else f"{config.train_size:,}"
+        st.caption(tr("lesson.config", model=ui.describe(config), size=size, epochs=config.epochs))
+        info = res.store().info(run_id)
+        if info.ok:
+            result(section, run_id, info.metrics, text)
+            return
+        active = next((j for j in res.queue().jobs() if j.run_id == run_id and j.active), None)
+        if active is not None:
+            watch(section, active.job_id)
+        else:
+            train_button(section, config)
+
+
+# -- the masking step's padding test -------------------------------------------------------
+
+def padding_test(text: str) -> None:
+    """The headline plus 0..20 padding tokens, read by step 1's network (no masking) and
+    step 2's (masking), each as it really behaves: their answers side by side, then how
+    far each one's final state drifts."""
+    st.subheader(tr("lesson.padding_title"))
+    if not text.strip():
+        return
+    runs = {s: lesson.section_config(s).run_id() for s in ("simple-rnn", "masking")}
+    ready = {s: rid for s, rid in runs.items() if res.store().info(rid).ok}
+    if len(ready) < len(runs):
+        st.caption(tr("lesson.padding_need"))
+    if not ready:
+        return
+    names = ui.class_names()
+    index = {n: i for i, n in enumerate(CLASS_NAMES)}
+    panels, series, verdicts = [], [], []
+    for section, run_id in ready.items():
+        try:
+            demo = res.padding_demo(run_id, text, 20)
+        except InputError as exc:
+            st.warning(tr("explore.bad_text", error=ui.esc(exc)))
+            return
+        own = "masked" if demo.get("model_masking") else "unmasked"
+        label = ui.preset_label(lesson.PRESET_OF[section])
+        panels.append({"title": label, "probabilities": demo[own]["probabilities"], "masking": own == "masked"})
+        series.append({"label": label, "drift": demo[own]["state_drift"], "masking": own == "masked"})
+        before, after = demo[own]["predicted_class"][0], demo[own]["predicted_class"][-1]
+        verdict = (tr("lesson.padding_same", cls=names[index[before]]) if before == after else
+                   tr("lesson.padding_changed", before=names[index[before]], after=names[index[after]]))
+        verdicts.append(f"**{label}:** {verdict}")
+    st.caption(tr("lesson.padding_note"))
+    ui.chart(charts.padding_side_by_side(panels, names, pads_label=tr("padding.pads"),
+                                         probability_label=tr("chart.probability")), key="fig-lesson-padding")
+    for verdict in verdicts:
+        st.markdown(verdict)
+    ui.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
+             key="fig-lesson-drift", note=tr("lesson.drift_note"))
+
+
+# -- the page -------------------------------------------------------------------------------
+
+def compare_all(text: str) -> None:
+    st.divider()
+    st.header(tr("lesson.compare_title"))
+    ids = [rid for rid in lesson.section_run_ids().values() if res.store().info(rid).ok]
+    if len(ids) < 2:
+        st.caption(tr("lesson.compare_need"))
+        return
+    st.markdown(tr("lesson.compare_body"))
+    if st.button(tr("lesson.compare_button"), key="lesson-compare", icon=":material/compare:"):
+        ui.switch_page("compare", runs=",".join(ids), headline=text.strip()[:500])
+
+
+def main() -> None:
+    intro()
+    ag, error = res.data()
+    if ag is None:
+        ui.no_data(error)
+    st.subheader(tr("lesson.headline_title"))
+    st.caption(tr("lesson.headline_note"))
+    text = ui.headline_input("lesson")
+    for section in lesson.SECTIONS:
+        st.divider()
+        st.header(tr(f"lesson.{section}.title"))
+        left, right = st.columns([1, 1], gap="large")
+        with left:
+            st.markdown(tr(f"lesson.{section}.body"))
+        with right:
+            experiment(section, text)
+        if section == "masking":
+            padding_test(text)
+        st.info(tr(f"lesson.{section}.question"), icon=":material/lightbulb:")
+    compare_all(text)
+
+
+main()
