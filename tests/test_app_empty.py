@@ -54,8 +54,14 @@ def test_quick_button_without_data_explains_instead_of_training(no_runs, no_data
     assert "jobs" not in at.session_state
 
 
-def test_a_run_without_data_still_reads_headlines(make_run, run_store, monkeypatch, no_data):
-    run = make_run()
+@pytest.fixture
+def tiny_run(make_run):
+    """Trained before ``no_data`` hides the data (fixtures set up in argument order)."""
+    return make_run()
+
+
+def test_a_run_without_data_still_reads_headlines(tiny_run, run_store, monkeypatch, no_data):
+    run = tiny_run
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
     at = open_page("explore", {"run": run.run_id, "headline": "Oil prices rise"})
     assert not at.exception
