@@ -45,7 +45,7 @@ def pairs_panel(by_id: dict) -> None:
                         st.error(tr("train.no_data_to_train"))
                     else:
                         for config in missing:
-                            ui.add_job(res.queue().submit(config).job_id)
+                            ui.submit_training(config)
                         st.session_state["keep.compare_pending"] = ids
                         st.rerun()
 

@@ -85,8 +85,7 @@ def train_button(section: str, config) -> None:
         return
     if st.button(tr("lesson.train"), key=f"lesson-train-{section}", type="primary", icon=":material/play_arrow:",
                  help=tr("lesson.train_help")):
-        job = queue.submit(config)
-        ui.add_job(job.job_id)
+        job = ui.submit_training(config)
         st.session_state[f"lesson_job.{section}"] = job.job_id
         st.rerun()
 

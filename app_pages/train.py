@@ -40,7 +40,7 @@ def _draw_active(job, queue) -> None:
     if job.state == QUEUED:
         st.info(tr("train.queued", position=queue.position(job.job_id) or 1), icon=":material/hourglass_top:")
         if st.button(tr("train.cancel"), key=f"cancel-{job.job_id}", icon=":material/close:"):
-            queue.stop(job.job_id, keep=False)
+            ui.stop_training(job, keep=False)
             st.rerun(scope="app")
         return
     if job.stop_event.is_set():
@@ -63,11 +63,9 @@ def _draw_active(job, queue) -> None:
     st.markdown(tr("train.stop_explain"))
     c1, c2, _ = st.columns([1, 1, 2])
     if c1.button(tr("train.stop_keep"), key=f"stop-keep-{job.job_id}", icon=":material/stop_circle:"):
-        queue.stop(job.job_id, keep=True)
-        st.toast(tr("train.stopping"))
+        ui.stop_training(job, keep=True)
     if c2.button(tr("train.stop_discard"), key=f"stop-discard-{job.job_id}", icon=":material/delete:"):
-        queue.stop(job.job_id, keep=False)
-        st.toast(tr("train.stopping"))
+        ui.stop_training(job, keep=False)
 
 
 def _draw_done(job) -> None:
@@ -227,8 +225,7 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
                 st.error(tr("train.bad_config", error=ui.esc(_readable(str(exc)))))
             else:
                 ui.remember("cfg", config.to_dict())
-                job = res.queue().submit(config)
-                ui.add_job(job.job_id)
+                ui.submit_training(config)
                 st.rerun()
 
 

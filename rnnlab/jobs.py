@@ -43,6 +43,7 @@ class TrainingJob:
     saved_run_id: str = ""                           # where the result is in the store, if anywhere
     created: float = field(default_factory=time.time)
     keep_partial: bool = True
+    requesters: set = field(default_factory=set)     # who waits for this job (e.g. browser sessions)
     stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -93,14 +94,19 @@ class TrainingQueue:
         self._ids = itertools.count(1)
 
     # -- requests ---------------------------------------------------------------------
-    def submit(self, config: RunConfig) -> TrainingJob:
-        """Queue a training, or hand back the finished run or active job with this config."""
+    def submit(self, config: RunConfig, requester: str = "") -> TrainingJob:
+        """Queue a training, or hand back the finished run or active job with this config.
+
+        ``requester`` (a session id) is recorded, so that one person's Stop does not end
+        a training that others joined (see :meth:`stop`).
+        """
         run_id = config.run_id()
         with self._lock:
             for job in self._jobs.values():
                 if job.run_id == run_id and job.active:
+                    job.requesters.add(requester)
                     return job
-            job = TrainingJob(f"job-{next(self._ids)}", config, run_id)
+            job = TrainingJob(f"job-{next(self._ids)}", config, run_id, requesters={requester})
             self._jobs[job.job_id] = job
             info = self.store.info(run_id)
             if info.ok:
@@ -110,16 +116,25 @@ class TrainingQueue:
         self._dispatch()
         return job
 
-    def stop(self, job_id: str, keep: bool = True) -> None:
-        """Ask a job to stop within one batch; ``keep`` saves what it learned so far."""
+    def stop(self, job_id: str, keep: bool = True, requester: str | None = None) -> bool:
+        """Ask a job to stop within one batch; ``keep`` saves what it learned so far.
+
+        With a ``requester``, that person leaves the job; it stops only when nobody else
+        waits for it. Returns whether the job was asked to stop.
+        """
         job = self._jobs[job_id]
         with self._lock:
+            if requester is not None:
+                job.requesters.discard(requester)
+                if job.requesters:
+                    return False
             job.keep_partial = keep
             if job.state == QUEUED:
                 self._pending.remove(job)
                 job.state = DISCARDED
-                return
+                return True
         job.stop_event.set()
+        return True
 
     def get(self, job_id: str) -> TrainingJob | None:
         return self._jobs.get(job_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from urllib.parse import urlencode
 
 import numpy as np
@@ -272,9 +273,31 @@ def start_training(config: RunConfig, preset: str | None = None) -> None:
         st.session_state["flash"] = ("error", tr("train.no_data_to_train"))
         switch_page("train")
         return
-    job = res.queue().submit(config)
-    add_job(job.job_id)
+    submit_training(config)
     switch_page("train", preset=preset)
+
+
+def session_id() -> str:
+    """A random id for this browser session: whose trainings are whose in the shared queue."""
+    if "session_id" not in st.session_state:
+        st.session_state["session_id"] = uuid.uuid4().hex
+    return st.session_state["session_id"]
+
+
+def submit_training(config: RunConfig):
+    """Queue (or join, or reuse) a training for this person and remember it."""
+    job = res.queue().submit(config, requester=session_id())
+    add_job(job.job_id)
+    return job
+
+
+def stop_training(job, keep: bool) -> None:
+    """Stop this person's training; one that others joined goes on for them."""
+    if res.queue().stop(job.job_id, keep=keep, requester=session_id()):
+        st.toast(tr("train.stopping"))
+        return
+    st.session_state["jobs"] = [j for j in st.session_state.get("jobs", []) if j != job.job_id]
+    st.toast(tr("train.left_shared"))
 
 
 def add_job(job_id: str) -> None:

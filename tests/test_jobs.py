@@ -115,3 +115,15 @@ def test_a_real_training_reports_progress(tmp_path):
     assert len(snap.epochs) == 2 and snap.curve[-1]["samples"] == 800
     assert snap.progress.phase == "done" and 0 <= snap.metrics["test_accuracy"] <= 1
     assert q.store.load(job.run_id).config == job.config
+
+
+def test_one_persons_stop_does_not_end_a_training_others_joined(queue):
+    q, trainer = queue
+    config = RunConfig(seed=10, train_size=400)
+    job = q.submit(config, requester="alice")
+    assert q.submit(config, requester="bob") is job
+    _wait_for(lambda: job.state == RUNNING)
+    assert q.stop(job.job_id, keep=False, requester="alice") is False
+    assert not job.stop_event.is_set() and job.requesters == {"bob"}
+    assert q.stop(job.job_id, keep=False, requester="bob") is True
+    assert q.wait(job.job_id, timeout=20).state == DISCARDED
