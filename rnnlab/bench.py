@@ -15,10 +15,15 @@ from .training import TrainingCallback, evaluate, prepare, train
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("what", choices=["train", "trace", "gpu"], help="which benchmark")
+    parser.add_argument("what", choices=["train", "trace", "gpu", "memory"], help="which benchmark")
     parser.add_argument("--checkpoints", type=int, default=8,
                         help="bench train: test evaluations per epoch (default 8)")
     parser.add_argument("--run", help="bench trace: a run id (default: train a small lesson-bilstm run)")
+    parser.add_argument("--store", help="bench memory: a run store folder whose newest whole runs are loaded "
+                                        "(default: train one run per preset into a temporary store)")
+    parser.add_argument("--count", type=int, default=5, help="bench memory: how many runs to hold (default 5)")
+    parser.add_argument("--train-size", type=int, default=2000,
+                        help="bench memory: training rows of each run it trains (default 2000)")
 
 
 def run(args) -> None:
@@ -26,6 +31,8 @@ def run(args) -> None:
         result = bench_train(checkpoints=args.checkpoints)
     elif args.what == "gpu":
         result = bench_gpu()
+    elif args.what == "memory":
+        result = bench_memory(args.store, count=args.count, train_size=args.train_size)
     else:
         from .trace_bench import bench_trace
         result = bench_trace(args.run)
@@ -169,3 +176,120 @@ def bench_gpu(presets=("lesson-bilstm", "quick")) -> dict:
             "batch_size": config.batch_size, "replicas": m["replicas"], "test_accuracy": round(m["test_accuracy"], 4),
         }
     return result
+
+
+# -- bench memory --------------------------------------------------------------------
+
+MEMORY_LIMIT_BYTES = 1_500_000_000          # what a server holding 5 loaded runs may use (RSS)
+MEMORY_PRESETS = ("quick", "lesson-simple-rnn", "lesson-masking", "lesson-lstm", "lesson-bilstm")
+MEMORY_HEADLINE = "Stocks slide as oil prices hit a record high"
+
+
+def process_memory() -> dict:
+    """This process's resident set size now and at its peak, in bytes (Linux /proc/self/status)."""
+    out = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    out[key] = int(value.split()[0]) * 1024
+    except OSError:
+        pass
+    return {"rss": out.get("VmRSS"), "peak": out.get("VmHWM")}
+
+
+def train_memory_runs(root: str, train_size: int = 2000, count: int = 5) -> list[str]:
+    """Train one run per preset (``count`` of them, lesson-bilstm always among them) into ``root``."""
+    from .cli import ProgressBar
+    from .runs import RunStore
+    store = RunStore(root)
+    names = [MEMORY_PRESETS[i % len(MEMORY_PRESETS)] for i in range(count)]
+    if "lesson-bilstm" not in names:
+        names[-1] = "lesson-bilstm"
+    run_ids = []
+    for i, name in enumerate(names):
+        config = preset(name).replace(train_size=train_size, epochs=1, seed=i)
+        print(f"bench memory: training {name} ({config.describe()}) on {train_size:,} rows", file=sys.stderr)
+        result = train(config, callbacks=[ProgressBar()])
+        store.save(config.run_id(), result.model, config, result.history, result.metrics)
+        run_ids.append(config.run_id())
+    return run_ids
+
+
+def bench_memory(store_dir: str | None = None, count: int = 5, train_size: int = 2000) -> dict:
+    """RSS of a process holding ``count`` loaded runs the way the app's server holds them.
+
+    Each run is loaded from the store with its :class:`~rnnlab.trace.Tracer`, one full
+    trace (integrated gradients and the PCA path), the neuron view's sample and the
+    padding demo, and is kept referenced, as the server's caches keep it. Without a
+    store the runs are trained first in a child process, so no training memory counts.
+    """
+    import gc
+    import subprocess
+    import tempfile
+
+    from .data import DataError, load_ag_news
+    from .runs import RunStore
+    from .trace import Tracer
+
+    if count < 1:
+        from .cli import UsageError
+        raise UsageError("bench memory: --count must be at least 1")
+    temp = None
+    if store_dir is None:
+        temp = tempfile.TemporaryDirectory(prefix="rnnlab-bench-memory-")
+        store_dir = temp.name
+        subprocess.run([sys.executable, "-c", "import sys; from rnnlab.bench import train_memory_runs; "
+                        "train_memory_runs(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))",
+                        store_dir, str(train_size), str(count)], check=True, stdout=subprocess.DEVNULL)
+    try:
+        store = RunStore(store_dir)
+        run_ids = [r.run_id for r in store.list() if r.ok][:count]
+        if len(run_ids) < count:
+            from .runs import RunStoreError
+            raise RunStoreError(f"{store_dir} holds {len(run_ids)} whole runs; bench memory needs {count}")
+        gc.collect()
+        steps = [{"step": "start (Python, TensorFlow, Keras and rnnlab imported)", **process_memory()}]
+        try:
+            data = load_ag_news()
+            steps.append({"step": f"AG News loaded ({len(data.train):,} + {len(data.test):,} rows)",
+                          **process_memory()})
+        except DataError as exc:
+            data = None
+            print(f"bench memory: no data ({exc}); runs are loaded without the data views", file=sys.stderr)
+        held, runs = [], []
+        for run_id in run_ids:
+            run = store.load(run_id)
+            tracer = Tracer(run)
+            trace = tracer.trace(MEMORY_HEADLINE, integrated_gradients=True, projection=True)
+            extra = {}
+            if data is not None:
+                layer = tracer.layer_names[-1]
+                extra["neurons"] = tracer.neuron_contexts(layer, "forward", 0)
+                extra["padding"] = tracer.padding_demo(MEMORY_HEADLINE, pads=20)
+            held.append((run, tracer, trace, extra))
+            params = int(run.model.count_params())
+            runs.append({"run_id": run_id, "model": run.config.describe(), "parameters": params,
+                         "predicted": trace.predicted_class})
+            steps.append({"step": f"holding {len(held)} run(s), last {run_id}", **process_memory()})
+        gc.collect()
+        end = process_memory()
+        start = steps[0]["rss"]
+        result = {
+            "runs": runs, "train_size": train_size if temp is not None else None,
+            "rss_start_mb": _mb(start), "rss_after_mb": _mb(end["rss"]), "peak_mb": _mb(end["peak"]),
+            "per_run_mb": round(_mb(end["rss"] - steps[1 if data is not None else 0]["rss"]) / len(held), 1),
+            "limit_mb": _mb(MEMORY_LIMIT_BYTES), "under_limit": end["rss"] < MEMORY_LIMIT_BYTES,
+            "steps": [{"step": s["step"], "rss_mb": _mb(s["rss"])} for s in steps],
+            "tensorflow": tf.__version__,
+        }
+        del held
+        return result
+    finally:
+        if temp is not None:
+            temp.cleanup()
+
+
+def _mb(n: int | None) -> float | None:
+    return None if n is None else round(n / 1e6, 1)

@@ -23,6 +23,10 @@ def check_text(text: str) -> str:
         raise InputError(f"the text is {len(text):,} characters long; at most {MAX_INPUT_CHARS:,} are read")
     if not text.strip():
         raise InputError("the text is empty: type a headline")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:   # lone surrogates, e.g. from undecodable bytes in a command line
+        raise InputError("the text holds characters that are not valid Unicode (lone surrogates)") from None
     return text
 
 

@@ -265,11 +265,7 @@ class Tracer:
     # -- tokens --------------------------------------------------------------------
     def tokenize(self, text: str) -> tuple[str, list[TokenInfo], bool]:
         """Cleaned text, the tokens the model reads (cut to max_length) and whether it cut."""
-        check_text(text)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise TraceError("the text holds characters that are not valid Unicode (lone surrogates)") from None
+        check_text(text)          # also refuses lone surrogates (not valid Unicode)
         words = [w for w in _WORD_BREAK.split(text) if w]
         cleaned_all, tokens, ids = self._prepare_fn(tf.constant([text, *words]))
         cleaned_all = [c.decode("utf-8", errors="replace") for c in cleaned_all.numpy()]

@@ -267,3 +267,35 @@ def test_texts():
     assert data.texts(df, "title_description") == ["t0 d0", "t1 d1"]
     with pytest.raises(ValueError, match="title_description"):
         data.texts(df, "description")
+
+
+# -- a failed training writes nothing --------------------------------------------------
+
+BAD_TRAIN = GOOD_ROWS * 30 + b'"1","fine","row"\n"7","class seven","x"\n'   # line 122: class 7
+
+
+@pytest.mark.parametrize("content, words", [(BAD_TRAIN, "line 122:"), (GOOD_ROWS + b'"2","caf\xe9","x"\n', "line 5:"),
+                                            (b"", "empty")], ids=["class-7", "bad-utf8", "empty"])
+def test_a_failed_training_from_the_cli_writes_nothing(tmp_path, monkeypatch, capsys, content, words):
+    from rnnlab import cli
+    folder = write_folder(tmp_path / "agn", train=content)
+    monkeypatch.setenv(data.ENV_VAR, str(folder))
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path / "runs"))
+    code = cli.main(["train", "--train-size", "0", "--units", "8", "--embed-dim", "8", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert str(folder / "train.csv") in err and words in err, err
+    assert not (tmp_path / "runs").exists() or list((tmp_path / "runs").iterdir()) == []
+
+
+def test_a_failed_training_in_the_queue_writes_nothing(tmp_path, monkeypatch):
+    from rnnlab.jobs import FAILED, TrainingQueue
+    from rnnlab.runs import RunStore
+    folder = write_folder(tmp_path / "agn", train=BAD_TRAIN)
+    monkeypatch.setenv(data.ENV_VAR, str(folder))
+    store = RunStore(tmp_path / "runs")
+    queue = TrainingQueue(store, max_concurrent=1)
+    job = queue.wait(queue.submit(RunConfig(units=8, embed_dim=8, train_size=0)).job_id, timeout=120)
+    assert job.state == FAILED
+    assert str(folder / "train.csv") in job.error and "line 122:" in job.error and "'7'" in job.error
+    assert store.list() == [] and (not store.root.exists() or list(store.root.iterdir()) == [])

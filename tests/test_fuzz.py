@@ -1,7 +1,8 @@
-"""Property-based tests with random Unicode: cleanup, tokenization and config parsing never crash."""
+"""Property-based tests with random Unicode: cleanup, tokenization, config parsing and the trace engine never crash."""
 import json
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,3 +46,44 @@ def test_config_parsing_either_validates_or_names_the_problem(data):
     except ValueError:   # json.dumps of NaN is fine; any other ValueError would be a bug
         raise
     assert RunConfig.from_json(config.to_json()) == config
+
+
+# -- the trace engine on random Unicode ----------------------------------------------------
+
+_PIECES = st.sampled_from(["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[a](javascript:x)", "$x$",
+                           "\x00", "\u202e", "\u200b", "e\u0301", "😀", "中国", "النفط", "øker", "#39;", " quot;",
+                           "&lt;b&gt;", "--", "stocks", "oil", "prices", "   ", "\n", "'; DROP TABLE runs; --"])
+_RANDOM_TEXT = st.one_of(
+    st.text(max_size=200),
+    st.text(alphabet=st.characters(exclude_categories=()), max_size=80),          # lone surrogates too
+    st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=40).map(" ".join),
+)
+
+
+@pytest.fixture(scope="module")
+def tracer(make_run):
+    from rnnlab.trace import Tracer
+    return Tracer(make_run(cell="lstm", bidirectional=True))
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(text=_RANDOM_TEXT)
+def test_trace_gives_a_trace_or_an_input_error(tracer, text):
+    import numpy as np
+
+    from rnnlab.inference import InputError
+    try:
+        trace = tracer.trace(text)
+    except InputError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    n = len(trace.tokens)
+    assert 1 <= n <= trace.max_length
+    assert abs(float(trace.probabilities.sum()) - 1.0) < 1e-4
+    assert trace.prefix_probabilities.shape == (n, 4) and np.isfinite(trace.prefix_probabilities).all()
+    assert all(v.shape == (n,) and np.isfinite(v).all() for v in trace.attributions.values())
+    assert all(layer.hidden.shape[0] == n for layer in trace.layers)
+    tokens = tokenize(text)
+    assert [t.token for t in trace.tokens] == (tokens[:trace.max_length] or ["[UNK]"])
+    json.dumps(trace.to_dict(), allow_nan=False)
