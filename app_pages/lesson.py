@@ -43,13 +43,8 @@ def _progress(snap, queue) -> None:
     p = snap.progress
     if snap.state == QUEUED:
         st.info(tr("train.queued", position=queue.position(snap.job_id) or 1), icon=":material/hourglass_top:")
-    elif p.phase in ("queued", "prepare"):
-        st.progress(0.0, text=tr("train.preparing"))
-    elif p.phase == "evaluate":
-        st.progress(1.0, text=tr("train.evaluating"))
     else:
-        st.progress(min(1.0, p.fraction), text=tr("train.progress", epoch=p.epoch, epochs=p.epochs, batch=p.batch,
-                                                      batches=p.batches, percent=f"{p.fraction:.0%}"))
+        ui.training_progress(p)
 
 
 def watch(section: str, job_id: str) -> None:

@@ -45,13 +45,7 @@ def _draw_active(job, queue) -> None:
         return
     if job.stop_event.is_set():
         st.info(tr("train.stopping"), icon=":material/hourglass_bottom:")
-    if p.phase in ("queued", "prepare"):
-        st.progress(0.0, text=tr("train.preparing"))
-    elif p.phase == "evaluate":
-        st.progress(1.0, text=tr("train.evaluating"))
-    else:
-        st.progress(min(1.0, p.fraction), text=tr("train.progress", epoch=p.epoch, epochs=p.epochs, batch=p.batch,
-                                                      batches=p.batches, percent=f"{p.fraction:.0%}"))
+    ui.training_progress(p)
     cols = st.columns(4)
     cols[0].metric(tr("train.speed"), f"{p.samples_per_second:,.0f}" if p.samples_per_second else "–",
                    help=tr("train.speed_help"))

@@ -300,6 +300,17 @@ def stop_training(job, keep: bool) -> None:
     st.toast(tr("train.left_shared"))
 
 
+def training_progress(p) -> None:
+    """A training's progress bar from its latest :class:`rnnlab.training.Progress`."""
+    if p.phase in ("queued", "prepare"):
+        st.progress(0.0, text=tr("train.preparing"))
+    elif p.phase == "evaluate":
+        st.progress(1.0, text=tr("train.evaluating"))
+    else:
+        st.progress(min(1.0, p.fraction), text=tr("train.progress", epoch=p.epoch, epochs=p.epochs, batch=p.batch,
+                                                      batches=p.batches, percent=f"{p.fraction:.0%}"))
+
+
 def add_job(job_id: str) -> None:
     jobs = list(st.session_state.get("jobs", []))
     if job_id in jobs:

@@ -8,18 +8,15 @@ every page under ``test-output/screenshots/``. The server trains the lesson's st
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from app_server import ROOT, streamlit_server
+
 CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -29,53 +26,12 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not become healthy within {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    runs = tmp_path_factory.mktemp("browser-runs")
-    port = _free_port()
-    env = {**os.environ, "RNNLAB_RUNS_DIR": str(runs), "PYTHONUNBUFFERED": "1", "RNNLAB_LESSON_TRAIN_SIZE": "400"}
-    log = open(tmp_path_factory.mktemp("browser-log") / "streamlit.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with streamlit_server(tmp_path_factory.mktemp("browser-runs"),
+                          tmp_path_factory.mktemp("browser-log") / "streamlit.log",
+                          RNNLAB_LESSON_TRAIN_SIZE="400") as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.seek(0)
-        text = log.read()
-        log.close()
-        assert "Traceback" not in text, f"the server logged a traceback:\n{text[-4000:]}"
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ one is saved as ``test-output/screenshots/08-explore-nasty.png``.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,8 +16,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_browser import (CHROMIUM, ROOT, SHOTS, _free_port, _wait_healthy, browser, settle,  # noqa: E402,F401
-                          shoot)
+from app_server import streamlit_server  # noqa: E402
+from test_browser import CHROMIUM, browser, settle, shoot  # noqa: E402,F401,F811
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
@@ -59,27 +57,8 @@ def server(make_run, tmp_path_factory):
     run = make_run()
     store = RunStore(tmp_path_factory.mktemp("nasty-browser-runs"))
     store.save(run.run_id, run.model, run.config, run.history, run.metrics)
-    port = _free_port()
-    env = {**os.environ, "RNNLAB_RUNS_DIR": str(store.root), "PYTHONUNBUFFERED": "1"}
-    log_path = tmp_path_factory.mktemp("nasty-browser-log") / "streamlit.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-             str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with streamlit_server(store.root, tmp_path_factory.mktemp("nasty-browser-log") / "streamlit.log") as (url, _):
         yield url, run.run_id
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        text = log_path.read_text(errors="replace")
-        assert "Traceback" not in text, f"the server logged a traceback:\n{text[-4000:]}"
 
 
 def _type_and_wait(page, text: str) -> None:

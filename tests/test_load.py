@@ -30,7 +30,7 @@ from rnnlab.runs import RunStore
 from rnnlab.text import clean_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_browser import _free_port, _wait_healthy  # noqa: E402
+from app_server import streamlit_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "test-output"
@@ -135,27 +135,8 @@ def server(make_run, tmp_path_factory):
         run = make_run(**changes)
         store.save(run.run_id, run.model, run.config, run.history, run.metrics)
         run_ids.append(run.run_id)
-    port = _free_port()
-    env = {**os.environ, "RNNLAB_RUNS_DIR": str(store.root), "PYTHONUNBUFFERED": "1"}
-    log_path = tmp_path_factory.mktemp("load-log") / "streamlit.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-             str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with streamlit_server(store.root, tmp_path_factory.mktemp("load-log") / "streamlit.log") as (url, proc):
         yield {"url": url, "pid": proc.pid, "store": store, "run_ids": run_ids}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        text = log_path.read_text(errors="replace")
-        assert "Traceback" not in text, f"the server logged a traceback:\n{text[-4000:]}"
 
 
 def start_training(url: str) -> tuple[Session, float]:
