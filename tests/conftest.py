@@ -42,3 +42,11 @@ def make_run(run_store):
         return cache[run_id]
 
     return _make
+
+
+@pytest.fixture
+def runs(make_run, run_store, monkeypatch):
+    """A tiny GRU run and a tiny LSTM run, in the store the app reads."""
+    gru, lstm = make_run(), make_run(cell="lstm")
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
+    return gru, lstm

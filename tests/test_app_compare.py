@@ -1,20 +1,11 @@
 """AppTest: the Compare page — several runs read the same headline."""
 from __future__ import annotations
 
-import pytest
-
 from rnnlab.config import RunConfig
 from rnnlab_app import explain
 from rnnlab_app.testing import TINY, all_text, chart_types, open_page, wait_until
 
 HEADLINE = "Stocks slide as oil prices hit a record high"
-
-
-@pytest.fixture
-def runs(make_run, run_store, monkeypatch):
-    gru, lstm = make_run(), make_run(cell="lstm")
-    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
-    return gru, lstm
 
 
 def test_two_runs_side_by_side(runs):

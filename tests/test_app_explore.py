@@ -11,13 +11,6 @@ from rnnlab_app.ui import EXAMPLES
 HEADLINE = "Federer wins his third Wimbledon title"
 
 
-@pytest.fixture
-def runs(make_run, run_store, monkeypatch):
-    gru, lstm = make_run(), make_run(cell="lstm")
-    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
-    return gru, lstm
-
-
 def test_explore_a_headline(runs):
     gru, _ = runs
     at = open_page("explore", {"run": gru.run_id, "headline": HEADLINE})

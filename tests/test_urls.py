@@ -20,13 +20,6 @@ HEADLINE = "Federer wins his third Wimbledon title"
 MARKDOWN_INJECTION = re.compile(r"(?<!\\)<\s*/?\s*(script|img|svg|iframe|a)\b|(?<!\\)\]\(\s*javascript:", re.IGNORECASE)
 
 
-@pytest.fixture
-def runs(make_run, run_store, monkeypatch):
-    gru, lstm = make_run(), make_run(cell="lstm")
-    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
-    return gru, lstm
-
-
 def _markdown_values(at) -> list[str]:
     return [str(e.value) for kind in ("markdown", "caption", "info", "warning", "error", "success")
             for e in getattr(at, kind)]
