@@ -72,6 +72,7 @@ def home() -> None:
 def main() -> None:
     st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
     ui.init_language()
+    res.start_worker()
     pages = [
         st.Page(home, title=tr("nav.home"), icon=":material/home:", url_path="home", default=True),
         st.Page(ui.PAGES["lesson"], title=tr("nav.lesson"), icon=":material/school:", url_path="lesson"),

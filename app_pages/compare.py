@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnlab import charts
-from rnnlab.inference import InputError
+from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
 from rnnlab_app import explain
 from rnnlab_app import resources as res

@@ -7,7 +7,7 @@ import streamlit as st
 
 from rnnlab import charts
 from rnnlab.config import CLASS_NAMES, PRESETS
-from rnnlab.training import padding_fraction, plan_batches
+from rnnlab.batching import padding_fraction, plan_batches
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr

@@ -7,7 +7,7 @@ import streamlit as st
 
 from rnnlab import charts
 from rnnlab.data import DataError
-from rnnlab.inference import InputError
+from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
 from rnnlab_app import explain
 from rnnlab_app import resources as res
@@ -77,7 +77,7 @@ def attribution_strip(trace, names) -> None:
     st.caption(tr("note.attributions", cls=names[trace.predicted_index]) + " " + tr(f"note.attr.{method}"))
 
 
-def heatmaps(trace, tracer, words) -> tuple[str, str]:
+def heatmaps(trace, words) -> tuple[str, str]:
     options = [(layer.name, layer.direction) for layer in trace.layers]
     labels = {opt: tr("explore.layer_option", n=opt[0].split("_")[-1], direction=tr(f"direction.{opt[1]}"))
               for opt in options}
@@ -160,7 +160,7 @@ def main() -> None:
         return
     try:
         with st.spinner(tr("explore.loading")):
-            tracer = res.tracer(run_id)
+            config = res.run_config(run_id)
     except RunStoreError as exc:
         st.error(tr("explore.load_failed", run=ui.esc(run_id)))
         st.text(str(exc))
@@ -169,7 +169,6 @@ def main() -> None:
         st.error(tr("explore.load_failed", run=ui.esc(run_id)))
         st.text(f"{type(exc).__name__}: {exc}")
         return
-    config = tracer.config
     info = next((r for r in res.ok_runs() if r.run_id == run_id), None)
     st.caption(ui.describe(config) + (f" · {tr('eval.test_accuracy')}: {info.metrics['test_accuracy']:.1%}"
                                       if info and isinstance(info.metrics.get("test_accuracy"), float) else ""))
@@ -200,12 +199,12 @@ def main() -> None:
 
     section("explore.section_inside")
     st.markdown(tr("explore.recurrence_intro"))
-    for shape in explain.layer_shapes(config, tracer.weights):
+    for shape in explain.layer_shapes(config):
         st.latex(explain.recurrence_latex(shape))
         st.caption(tr("explore.shapes", layer=shape.name.split("_")[-1], units=shape.units, inputs=shape.input_dim,
                       gates=shape.gates, cell=ui.cell_name(shape.cell), params=f"{explain.parameter_count(shape):,}")
                    + (" " + tr(f"explore.gates.{shape.cell}") if shape.gates > 1 else ""))
-    layer_name, direction = heatmaps(trace, tracer, words)
+    layer_name, direction = heatmaps(trace, words)
 
     st.subheader(tr("explore.state_change_title"))
     ui.chart(charts.state_change(trace.state_change, words, token_label=tr("chart.token"),

@@ -12,7 +12,7 @@ import streamlit as st
 
 from rnnlab import charts
 from rnnlab.config import CLASS_NAMES
-from rnnlab.inference import InputError
+from rnnlab.errors import InputError
 from rnnlab.jobs import DISCARDED, FAILED, QUEUED, STOPPED
 from rnnlab.runs import RunStoreError
 from rnnlab_app import explain, lesson

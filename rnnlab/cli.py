@@ -248,7 +248,24 @@ def build_parser() -> argparse.ArgumentParser:
     from .bench import add_arguments as add_bench_arguments
     add_bench_arguments(add("bench", cmd_bench, "benchmarks that print numbers"))
     _add_trace_command(add)
+    p = add("worker", cmd_worker, "serve traces and trainings to app processes (the app starts its own)")
+    p.add_argument("--address", required=True, help="unix:/path/to/socket or host:port")
+    p.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
     return parser
+
+
+def cmd_worker(args):
+    import os
+
+    from .service import KEY_ENV, parse_address, serve
+    key = os.environ.get(KEY_ENV, "")
+    if not key:
+        raise UsageError(f"set {KEY_ENV} to a shared secret: app processes need it to reach the worker")
+    try:
+        parse_address(args.address)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    serve(args.address, key.encode(), parent_pid=args.parent_pid)
 
 
 def _add_trace_command(add):

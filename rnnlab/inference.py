@@ -5,13 +5,9 @@ import keras
 import numpy as np
 
 from .config import CLASS_NAMES
+from .errors import InputError
 from .models import token_model, vectorize
 from .training import predict_encoded
-
-
-class InputError(ValueError):
-    """A text cannot be read by the model (for example it is empty)."""
-
 
 MAX_INPUT_CHARS = 20_000
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .config import RunConfig
 from .runs import RunStore
-from .training import Progress, TrainingCallback, train
+from .progress import Progress, TrainingCallback
 
 QUEUED, RUNNING, FINISHED, STOPPED, DISCARDED, FAILED, REUSED = (
     "queued", "running", "finished", "stopped", "discarded", "failed", "reused")
@@ -46,6 +46,16 @@ class TrainingJob:
     requesters: set = field(default_factory=set)     # who waits for this job (e.g. browser sessions)
     stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __getstate__(self) -> dict:
+        """Pickled (sent from the compute worker to a page) without its lock and stop event."""
+        state = dict(self.__dict__)
+        for private in ("lock", "stop_event", "requesters"):
+            state.pop(private)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, lock=threading.Lock(), stop_event=threading.Event(), requesters=set())
 
     def snapshot(self) -> "TrainingJob":
         """A consistent copy for a page to draw from (the worker keeps writing the original)."""
@@ -83,7 +93,7 @@ class _JobCallback(TrainingCallback):
 
 
 class TrainingQueue:
-    def __init__(self, store: RunStore, max_concurrent: int | None = None, trainer=train):
+    def __init__(self, store: RunStore, max_concurrent: int | None = None, trainer=None):
         self.store = store
         self.max_concurrent = max_concurrent or default_max_concurrent()
         self._trainer = trainer
@@ -161,6 +171,12 @@ class TrainingQueue:
         return job
 
     # -- workers ----------------------------------------------------------------------
+    def _train(self, config, **kwargs):
+        if self._trainer is None:                    # imported here: TensorFlow loads with the first training
+            from .training import train
+            self._trainer = train
+        return self._trainer(config, **kwargs)
+
     def _dispatch(self) -> None:
         with self._lock:
             while self._pending and len(self._running) < self.max_concurrent:
@@ -171,7 +187,7 @@ class TrainingQueue:
 
     def _work(self, job: TrainingJob) -> None:
         try:
-            result = self._trainer(job.config, callbacks=[_JobCallback(job)], stop=job.stop_event)
+            result = self._train(job.config, callbacks=[_JobCallback(job)], stop=job.stop_event)
             if result.stopped_early and not (job.keep_partial and result.metrics.get("samples_seen")):
                 state, saved = DISCARDED, ""
             else:

@@ -17,8 +17,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import keras
+from typing import TYPE_CHECKING
 
 from .config import ConfigError, RunConfig
 
@@ -26,6 +25,9 @@ RUN_FILES = ("model.keras", "config.json", "history.json", "metrics.json")
 _RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _TMP_PREFIX = ".tmp-"
 _TRASH_PREFIX = ".trash-"
+
+if TYPE_CHECKING:  # Keras is imported only where a model is loaded: pages list runs without it
+    import keras
 
 
 class RunStoreError(ValueError):
@@ -94,6 +96,17 @@ class RunStore:
 
     def path(self, run_id: str) -> Path:
         return self.root / check_run_id(run_id)
+
+    def stamp(self, run_id: str) -> int:
+        """A version of the run for cache keys: the newest mtime of its model and config.
+
+        Not the folder's mtime: writing the run's own ``pca.json`` must not make it new.
+        """
+        path = self.path(run_id)
+        try:
+            return max((path / name).stat().st_mtime_ns for name in ("model.keras", "config.json"))
+        except OSError:
+            raise RunStoreError(f"no run {run_id!r} in {self.root}") from None
 
     def exists(self, run_id: str) -> bool:
         return self.path(run_id).is_dir()
@@ -206,6 +219,7 @@ class RunStore:
         try:
             # Importing registers rnnlab's serializable layers and functions.
             from . import models  # noqa: F401
+            import keras
             model = keras.saving.load_model(info.path / "model.keras", safe_mode=True, compile=False)
             history = _read_json(info.path / "history.json")
         except Exception as exc:  # a truncated zip, a foreign file: report, don't crash

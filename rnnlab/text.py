@@ -58,3 +58,13 @@ def tokenize(text: str) -> list[str]:
     """The tokens the model reads for ``text`` (before vocabulary lookup)."""
     cleaned = clean_text(text)
     return cleaned.split(" ") if cleaned else []
+
+
+def token_counts(texts: list[str], chunk: int = 8192):
+    """Words per text after the cleanup (numpy int64), in chunks to bound memory."""
+    import numpy as np
+    out = np.zeros(len(texts), dtype=np.int64)
+    for start in range(0, len(texts), chunk):
+        cleaned = standardize(tf.constant(texts[start:start + chunk]))
+        out[start:start + chunk] = tf.strings.split(cleaned).row_lengths().numpy()
+    return out

@@ -17,49 +17,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .batching import padding_fraction, plan_batches
 from .config import CLASS_NAMES, RunConfig
 from .data import AgNews, Splits, prepare_splits, texts
 from .devices import configure_devices, supports_mixed_precision, training_strategy
 from .models import adapt_vocabulary, build_model, token_model, vectorize
+from .progress import Progress, TrainingCallback
 
 
 class TrainingError(RuntimeError):
     """Training could not go on (for example the loss became NaN)."""
-
-
-@dataclass
-class Progress:
-    """A snapshot of a training run, handed to every callback."""
-
-    phase: str                     # "prepare", "train", "evaluate", "done"
-    epoch: int = 0                 # 1-based while training
-    epochs: int = 0
-    batch: int = 0                 # 1-based within the epoch
-    batches: int = 0               # per epoch
-    samples_seen: int = 0
-    total_samples: int = 0         # over all epochs
-    loss: float = math.nan         # running mean over the current epoch
-    accuracy: float = math.nan
-    samples_per_second: float = 0.0
-    elapsed_seconds: float = 0.0   # training time so far (preparation excluded)
-    eta_seconds: float | None = None
-    val_loss: float | None = None
-    val_accuracy: float | None = None
-    message: str = ""
-
-    @property
-    def fraction(self) -> float:
-        return self.samples_seen / self.total_samples if self.total_samples else 0.0
-
-
-class TrainingCallback:
-    """Override what you need; every hook is called from the training thread."""
-
-    def on_phase(self, progress: Progress) -> None: ...
-
-    def on_batch_end(self, progress: Progress) -> None: ...
-
-    def on_epoch_end(self, progress: Progress) -> None: ...
 
 
 @dataclass
@@ -96,25 +63,6 @@ def encode(model: keras.Model, text_list: list[str], labels) -> EncodedSplit:
     return EncodedSplit(ids, np.asarray(labels, dtype=np.int32), list(text_list))
 
 
-def plan_batches(lengths: np.ndarray, batch_size: int, bucketing: bool,
-                 rng: np.random.Generator) -> list[np.ndarray]:
-    """Index arrays, one per batch, in training order.
-
-    With bucketing, rows are sorted by length (ties broken at random) and cut into
-    batches of neighbours, so a batch holds rows of nearly equal length and little
-    padding; the order of the batches is shuffled.
-    """
-    n = len(lengths)
-    if bucketing:
-        order = np.lexsort((rng.random(n), lengths))
-    else:
-        order = rng.permutation(n)
-    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
-    if bucketing:
-        batches = [batches[i] for i in rng.permutation(len(batches))]
-    return batches
-
-
 def pad_batch(ids: list[np.ndarray], index: np.ndarray) -> np.ndarray:
     """Right-pad the rows at ``index`` with 0 to the longest of them."""
     rows = [ids[i] for i in index]
@@ -122,13 +70,6 @@ def pad_batch(ids: list[np.ndarray], index: np.ndarray) -> np.ndarray:
     for j, row in enumerate(rows):
         out[j, :len(row)] = row
     return out
-
-
-def padding_fraction(lengths: np.ndarray, batches: list[np.ndarray]) -> float:
-    """Share of padding tokens in the padded batches."""
-    real = sum(int(lengths[b].sum()) for b in batches)
-    padded = sum(int(lengths[b].max()) * len(b) for b in batches)
-    return 1.0 - real / padded if padded else 0.0
 
 
 # -- prediction and evaluation ---------------------------------------------------------

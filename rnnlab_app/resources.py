@@ -1,21 +1,30 @@
 """Server-wide resources, cached once per server process and shared by every visitor.
 
-The run store and training queue are singletons per store folder; loaded runs are
-keyed by run id *and* the run folder's modification time, so a run that was retrained
-or deleted is never served stale; a :class:`rnnlab.trace.Tracer` is built once per
-loaded run and traces are cached per (run, text), so a rerun for a headline already
-seen does no work at all and a new headline reuses the run's compiled functions.
+The page process never imports Keras (Streamlit would reset TensorFlow after every
+script run): models, traces and trainings live in the compute worker
+(:mod:`rnnlab.service`), started on first use. What the worker returns is cached here
+in bounded LRU caches keyed by run id and the run's version stamp, so a retrained or
+deleted run is never served stale, and a headline that anybody has read before costs
+nothing: neither the trace nor its figures are computed twice, whatever the language.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from rnnlab import service
 from rnnlab.config import RunConfig
 from rnnlab.data import AgNews, DataError, load_ag_news
-from rnnlab.jobs import TrainingQueue
-from rnnlab.runs import LoadedRun, RunInfo, RunStore, RunStoreError, check_run_id, default_store_dir
+from rnnlab.errors import WorkerUnavailable
+from rnnlab.lru import LruCache, approx_bytes
+from rnnlab.runs import RunInfo, RunStore, RunStoreError, default_store_dir
+
+RESULTS_MAX_ENTRIES, RESULTS_MAX_BYTES = 512, 256 * 2**20
+FIGURES_MAX_ENTRIES, FIGURES_MAX_BYTES = 2048, 192 * 2**20
 
 
 def runs_root() -> str:
@@ -29,25 +38,43 @@ def _store(root: str) -> RunStore:
     return RunStore(root)
 
 
-@st.cache_resource(show_spinner=False)
-def _queue(root: str) -> TrainingQueue:
-    return TrainingQueue(_store(root))
-
-
 def store() -> RunStore:
     return _store(runs_root())
 
 
-def queue() -> TrainingQueue:
-    return _queue(runs_root())
+# -- the compute worker -------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _worker() -> service.WorkerClient:
+    return service.connect()
+
+
+def start_worker() -> None:
+    """Start the worker (without waiting), so TensorFlow loads while the first page draws."""
+    _worker()
+
+
+def call(method: str, *args):
+    """Ask the worker; a private worker that died is started again once."""
+    client = _worker()
+    try:
+        return client.call(method, *args)
+    except WorkerUnavailable:
+        if client.alive():
+            raise
+        _worker.clear()
+        return _worker().call(method, *args)
+
+
+def queue() -> service.RemoteQueue:
+    return service.RemoteQueue(call, runs_root())
 
 
 @st.cache_resource(show_spinner=False)
 def device() -> str:
-    """'CPU' or the GPU's name; configures GPU memory growth once."""
+    """'CPU' or the GPU's name (the worker configures GPU memory growth once)."""
     try:
-        from rnnlab.devices import configure_devices
-        return configure_devices()
+        return call("device")
     except Exception as exc:  # a broken driver must not take the home page down
         return f"CPU ({type(exc).__name__})"
 
@@ -70,19 +97,7 @@ def data_key(ag: AgNews) -> str:
 @st.cache_data(show_spinner=False, max_entries=8)
 def token_lengths(key: str, field: str, split: str) -> np.ndarray:
     """Words per text (after the model's cleanup) for one split and text field."""
-    import tensorflow as tf
-
-    from rnnlab.data import texts
-    from rnnlab.text import standardize
-
-    ag = load_ag_news()
-    frame = ag.train if split == "train" else ag.test
-    values = texts(frame, field)
-    out = np.zeros(len(values), dtype=np.int64)
-    for start in range(0, len(values), 8192):
-        cleaned = standardize(tf.constant(values[start:start + 8192]))
-        out[start:start + 8192] = tf.strings.split(cleaned).row_lengths().numpy()
-    return out
+    return call("token_lengths", field, split)
 
 
 # -- runs --------------------------------------------------------------------------------
@@ -95,84 +110,64 @@ def ok_runs() -> list[RunInfo]:
     return [r for r in list_runs() if r.ok]
 
 
-def _stamp(run_id: str) -> int:
-    path = store().path(run_id)           # validates the id
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        raise RunStoreError(f"no run {run_id!r} in {store().root}") from None
+@st.cache_resource(show_spinner=False)
+def _results() -> LruCache:
+    """What the worker computed (traces, padding demos, neuron searches, bases), for everybody."""
+    return LruCache(RESULTS_MAX_ENTRIES, RESULTS_MAX_BYTES)
 
 
-@st.cache_resource(show_spinner=False, max_entries=12)
-def _loaded(root: str, run_id: str, stamp: int) -> LoadedRun:
-    return _store(root).load(run_id)
-
-
-def load_run(run_id: str) -> LoadedRun:
-    """A run's model, config and metrics; raises RunStoreError for a bad, missing or damaged id."""
-    check_run_id(run_id)
-    return _loaded(runs_root(), run_id, _stamp(run_id))
+@st.cache_resource(show_spinner=False)
+def _figures() -> LruCache:
+    """Figures built from those results, per language and view settings, for everybody."""
+    return LruCache(FIGURES_MAX_ENTRIES, FIGURES_MAX_BYTES, sizeof=lambda fig: approx_bytes(fig.to_plotly_json()))
 
 
 def run_key(run_id: str) -> tuple[str, str, int]:
-    return runs_root(), run_id, _stamp(run_id)
+    """(store, run, version): a key that changes when the run is retrained or replaced."""
+    return runs_root(), run_id, store().stamp(run_id)
 
 
-@st.cache_resource(show_spinner=False, max_entries=12)
-def _tracer(root: str, run_id: str, stamp: int):
-    from rnnlab.trace import Tracer
-    return Tracer(_loaded(root, run_id, stamp))
+def _computed(method: str, run_id: str, *args):
+    root, _, stamp = key = run_key(run_id)
+    return _results().get((method, *key, *args), lambda: call(method, root, run_id, *args))
 
 
-def tracer(run_id: str):
-    return _tracer(*run_key(run_id))
-
-
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _trace(root: str, run_id: str, stamp: int, text: str):
-    return _tracer(root, run_id, stamp).trace(text, integrated_gradients=True, projection=True)
+def run_config(run_id: str) -> RunConfig:
+    """Load the run in the worker; raises RunStoreError (or WorkerError) when it cannot be read."""
+    return _computed("open_run", run_id)
 
 
 def trace(run_id: str, text: str):
-    """The full trace of one text (raises rnnlab.inference.InputError for unreadable text)."""
-    return _trace(*run_key(run_id), text)
-
-
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _light_trace(root: str, run_id: str, stamp: int, text: str):
-    return _tracer(root, run_id, stamp).trace(text, integrated_gradients=False, projection=False)
+    """The full trace of one text (raises rnnlab.errors.InputError for unreadable text)."""
+    return _computed("trace", run_id, text, True)
 
 
 def light_trace(run_id: str, text: str):
     """Prefix probabilities and occlusion only (no gradients, no PCA): what a Lesson step draws."""
-    return _light_trace(*run_key(run_id), text)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _padding_demo(root: str, run_id: str, stamp: int, text: str, pads: int):
-    return _tracer(root, run_id, stamp).padding_demo(text, pads=pads)
+    return _computed("trace", run_id, text, False)
 
 
 def padding_demo(run_id: str, text: str, pads: int = 20):
-    return _padding_demo(*run_key(run_id), text, pads)
-
-
-@st.cache_resource(show_spinner=False, max_entries=128)
-def _neuron_contexts(root: str, run_id: str, stamp: int, layer: str, direction: str, unit: int, n: int):
-    return _tracer(root, run_id, stamp).neuron_contexts(layer, direction, unit, n=n)
+    return _computed("padding_demo", run_id, text, pads)
 
 
 def neuron_contexts(run_id: str, layer: str, direction: str, unit: int, n: int = 8):
-    return _neuron_contexts(*run_key(run_id), layer, direction, unit, n)
-
-
-@st.cache_resource(show_spinner=False, max_entries=12)
-def _projection_basis(root: str, run_id: str, stamp: int):
-    return _tracer(root, run_id, stamp).projection_basis()
+    return _computed("neuron_contexts", run_id, layer, direction, unit, n)
 
 
 def projection_basis(run_id: str):
-    return _projection_basis(*run_key(run_id))
+    return _computed("projection_basis", run_id)
+
+
+def tracing_counts(run_id: str) -> dict:
+    """How often the run's compiled functions were traced (tests check that reruns add none)."""
+    return call("tracing_counts", *run_key(run_id)[:2])
+
+
+def figure(run_id: str, name: str, build: Callable[[], go.Figure], *key) -> go.Figure:
+    """A figure built once per (run version, name, key) for every session; ``key`` must
+    hold everything the figure depends on (text, language, view settings)."""
+    return _figures().get(("figure", *run_key(run_id), name, *key), build)
 
 
 def run_file(run_id: str, name: str) -> bytes:

@@ -171,7 +171,7 @@ def test_run_files_are_read_only_from_the_store(runs, bad):
     with pytest.raises(RunStoreError):
         resources.run_file(bad, "config.json")
     with pytest.raises(RunStoreError):
-        resources.load_run(bad)
+        resources.run_config(bad)
     with pytest.raises(RunStoreError):
         resources.run_file(runs[0].run_id, "../../../etc/passwd")
 
