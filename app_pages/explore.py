@@ -1,4 +1,11 @@
-"""Explore: one run reads one headline; every step of its reading, drawn."""
+"""Explore: one run reads one headline; every step of its reading, drawn.
+
+The answer is always on top; below it one panel at a time (chosen with a selector and
+kept in the URL as ``panel``), so opening the page builds only what the first screen
+shows. Each panel's own controls re-run only that panel (``st.fragment``), and every
+figure comes from the server-wide figure cache: a headline anybody has read before
+costs no computation, whatever the language.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -14,9 +21,7 @@ from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
 
-ui.keep_params("explore")
-st.title(tr("explore.title"))
-st.markdown(tr("explore.intro"))
+PANELS = ("reading", "inside", "path", "neurons", "padding", "downloads")
 
 
 def pick_run() -> str | None:
@@ -38,20 +43,21 @@ def pick_run() -> str | None:
     return run_id
 
 
-def section(title_key: str) -> None:
-    st.divider()
-    st.header(tr(title_key))
+def chart(run_id: str, text: str, name: str, build, note: str, *settings) -> None:
+    """Draw a figure from the server-wide cache (keyed by run, text, language, settings)."""
+    ui.chart(res.figure(run_id, name, build, text, ui.lang(), *settings), key=f"fig-{name}", note=note)
 
 
-def prediction(trace, names) -> None:
+def prediction(run_id, trace, names) -> None:
     c = trace.predicted_index
     left, right = st.columns([1, 2], vertical_alignment="center")
     with left:
         st.metric(tr("explore.predicted"), names[c], help=tr("explore.predicted_help"))
         st.markdown(tr("explore.confidence", p=f"{trace.probabilities[c]:.0%}"))
     with right:
-        ui.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
-                 key="fig-probs", note=tr("note.probabilities"))
+        chart(run_id, trace.text, "probs",
+              lambda: charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
+              tr("note.probabilities"))
     st.caption(tr("explore.reads", n=len(trace.tokens)))
     st.text(trace.cleaned or "[UNK]")
     if trace.truncated:
@@ -61,56 +67,120 @@ def prediction(trace, names) -> None:
         st.caption(tr("explore.unknown", n=len(unknown)))
 
 
-def attribution_strip(trace, names) -> None:
+def pick_panel() -> str:
+    if st.session_state.get("explore_panel") not in PANELS:
+        requested = ui.get_param("panel")
+        st.session_state["explore_panel"] = requested if requested in PANELS else PANELS[0]
+    panel = st.segmented_control(tr("explore.panel"), PANELS, key="explore_panel", required=True,
+                                 format_func=lambda p: tr(f"explore.panel.{p}")) or PANELS[0]
+    ui.set_param("panel", None if panel == PANELS[0] else panel)
+    return panel
+
+
+# -- panels ------------------------------------------------------------------------------
+
+def reading_panel(run_id, trace, names, words) -> None:
+    st.subheader(tr("explore.attr_title"))
+    attribution_strip(trace, names, words)
+    st.subheader(tr("explore.section_forming"))
+    chart(run_id, trace.text, "prefix",
+          lambda: charts.prefix_probabilities(trace.prefix_probabilities, words, names,
+                                              token_label=tr("chart.after_reading"),
+                                              probability_label=tr("chart.probability")),
+          tr("note.prefix"))
+    st.subheader(tr("explore.state_change_title"))
+    chart(run_id, trace.text, "change",
+          lambda: charts.state_change(trace.state_change, words, token_label=tr("chart.token"),
+                                      value_label=tr("chart.state_change")),
+          tr("note.state_change"))
+
+
+@st.fragment
+def attribution_strip(trace, names, words) -> None:
     methods = [m for m in ("occlusion", "integrated_gradients") if m in trace.attributions]
     if not methods:
         return
-    if st.session_state.get("explore_attr") not in methods:
-        st.session_state["explore_attr"] = methods[0]
+    method = ui.choice("explore_attr", methods, methods[0])
     method = st.segmented_control(tr("explore.attr_method"), methods, key="explore_attr", required=True,
-                                  format_func=lambda m: tr(f"attr.{m}"))
-    method = method or methods[0]
-    words = [t.word for t in trace.tokens]
+                                  format_func=lambda m: tr(f"attr.{m}")) or method
     st.html(charts.token_strip_html(words, trace.attributions[method], charts.class_color(trace.predicted_index),
                                     unknown=[t.unknown for t in trace.tokens], value_label=tr(f"attr.{method}"),
                                     unknown_label=tr("explore.unknown_word")))
     st.caption(tr("note.attributions", cls=names[trace.predicted_index]) + " " + tr(f"note.attr.{method}"))
 
 
-def heatmaps(trace, words) -> tuple[str, str]:
-    options = [(layer.name, layer.direction) for layer in trace.layers]
-    labels = {opt: tr("explore.layer_option", n=opt[0].split("_")[-1], direction=tr(f"direction.{opt[1]}"))
-              for opt in options}
-    keys = [f"{n}|{d}" for n, d in options]
-    if st.session_state.get("explore_layer") not in keys:
-        st.session_state["explore_layer"] = keys[0]
-    if len(keys) > 1:
-        st.selectbox(tr("explore.layer"), keys, key="explore_layer",
-                     format_func=lambda k: labels[tuple(k.split("|"))], help=tr("explore.layer_help"))
-    name, direction = st.session_state["explore_layer"].split("|")
+def inside_panel(run_id, config, trace, words) -> None:
+    st.markdown(tr("explore.recurrence_intro"))
+    for shape in explain.layer_shapes(config):
+        st.latex(explain.recurrence_latex(shape))
+        st.caption(tr("explore.shapes", layer=shape.name.split("_")[-1], units=shape.units, inputs=shape.input_dim,
+                      gates=shape.gates, cell=ui.cell_name(shape.cell), params=f"{explain.parameter_count(shape):,}")
+                   + (" " + tr(f"explore.gates.{shape.cell}") if shape.gates > 1 else ""))
+    heatmaps(run_id, trace, words)
+
+
+def layer_choice(trace) -> tuple[str, str, str]:
+    """The layer and direction picked (one choice for the heatmaps and the neuron view)."""
+    options = [f"{layer.name}|{layer.direction}" for layer in trace.layers]
+
+    def label(key: str) -> str:
+        name, direction = key.split("|")
+        return tr("explore.layer_option", n=name.split("_")[-1], direction=tr(f"direction.{direction}"))
+
+    key = ui.choice("explore_layer", options, options[0], keep=True)
+    if len(options) > 1:
+        key = st.selectbox(tr("explore.layer"), options, key="explore_layer", format_func=label,
+                           help=tr("explore.layer_help"), on_change=ui.keep_choice, args=("explore_layer",))
+    name, direction = key.split("|")
+    return name, direction, label(key)
+
+
+@st.fragment
+def heatmaps(run_id, trace, words) -> None:
+    name, direction, label = layer_choice(trace)
     layer = trace.layer(name, direction)
-    label = labels[(name, direction)]
-    ui.chart(charts.state_heatmap(layer.hidden, words, title=tr("explore.hidden_title", layer=label),
-                                  unit_label=tr("chart.unit"), token_label=tr("chart.token"),
-                                  value_label=tr("chart.value"), zmax=1.0),
-             key="fig-hidden", note=tr("note.hidden") + (" " + tr("note.backward") if direction == "backward" else ""))
+    chart(run_id, trace.text, "hidden",
+          lambda: charts.state_heatmap(layer.hidden, words, title=tr("explore.hidden_title", layer=label),
+                                       unit_label=tr("chart.unit"), token_label=tr("chart.token"),
+                                       value_label=tr("chart.value"), zmax=1.0),
+          tr("note.hidden") + (" " + tr("note.backward") if direction == "backward" else ""), name, direction)
     internals = list(layer.internals)
-    if internals:
-        if st.session_state.get("explore_internal") not in internals:
-            st.session_state["explore_internal"] = internals[0]
-        st.segmented_control(tr("explore.internal"), internals, key="explore_internal", required=True,
-                             format_func=lambda k: tr(f"internal.{k}"))
-        internal = st.session_state.get("explore_internal") or internals[0]
-        kind = explain.INTERNAL_KIND.get(internal, "state")
-        ui.chart(charts.state_heatmap(layer.internals[internal], words, kind=kind,
-                                      title=tr("explore.internal_title", what=tr(f"internal.{internal}"), layer=label),
-                                      unit_label=tr("chart.unit"), token_label=tr("chart.token"),
-                                      value_label=tr("chart.value")),
-                 key="fig-internal", note=tr(f"note.internal.{internal}"))
-    return name, direction
+    if not internals:
+        return
+    ui.choice("explore_internal", internals, internals[0])
+    internal = st.segmented_control(tr("explore.internal"), internals, key="explore_internal", required=True,
+                                    format_func=lambda k: tr(f"internal.{k}")) or internals[0]
+    chart(run_id, trace.text, "internal",
+          lambda: charts.state_heatmap(layer.internals[internal], words,
+                                       kind=explain.INTERNAL_KIND.get(internal, "state"),
+                                       title=tr("explore.internal_title", what=tr(f"internal.{internal}"),
+                                                layer=label),
+                                       unit_label=tr("chart.unit"), token_label=tr("chart.token"),
+                                       value_label=tr("chart.value")),
+          tr(f"note.internal.{internal}"), name, direction, internal)
 
 
-def neuron_view(run_id, trace, layer_name, direction) -> None:
+def path_panel(run_id, trace, names, words) -> None:
+    st.subheader(tr("explore.pca_title"))
+    if trace.projection is None:
+        st.info(tr("explore.pca_no_data"))
+        return
+    basis = res.projection_basis(run_id)
+    centroids = [basis.get("class_centroids", {}).get(n) for n in ("World", "Sports", "Business", "Sci/Tech")]
+    ratio = basis.get("explained_variance_ratio", [0, 0])
+    chart(run_id, trace.text, "pca",
+          lambda: charts.projection_path(trace.projection, words, centroids=centroids, class_names=names,
+                                         x_label=tr("chart.pca_x", p=f"{ratio[0]:.0%}"),
+                                         y_label=tr("chart.pca_y", p=f"{ratio[1]:.0%}"),
+                                         path_label=tr("chart.this_headline"), start_label=tr("chart.start"),
+                                         end_label=tr("chart.end"), centroid_label=tr("chart.centroid")),
+          tr("note.pca"))
+
+
+@st.fragment
+def neuron_panel(run_id, trace) -> None:
+    st.subheader(tr("explore.section_neurons"))
+    layer_name, direction, _ = layer_choice(trace)
     layer = trace.layer(layer_name, direction)
     units = layer.hidden.shape[1]
     busiest = int(np.abs(layer.hidden[-1]).argmax())
@@ -128,115 +198,106 @@ def neuron_view(run_id, trace, layer_name, direction) -> None:
         return
     st.caption(tr("note.neuron", n=found.get("n_headlines", "")))
     for part in ("top", "bottom"):
-        with st.container():
-            st.subheader(tr(f"explore.neuron_{part}"))
-            frame = pd.DataFrame([{tr("explore.context"): r["context"], tr("chart.value"): r["value"],
-                                   tr("explore.headline_col"): r["headline"]} for r in found[part]])
-            st.dataframe(frame, hide_index=True, column_config={
-                tr("chart.value"): st.column_config.NumberColumn(format="%.3f"),
-                tr("explore.context"): st.column_config.TextColumn(width="large"),
-                tr("explore.headline_col"): st.column_config.TextColumn(width="large")})
+        st.subheader(tr(f"explore.neuron_{part}"))
+        frame = pd.DataFrame([{tr("explore.context"): r["context"], tr("chart.value"): r["value"],
+                               tr("explore.headline_col"): r["headline"]} for r in found[part]])
+        st.dataframe(frame, hide_index=True, column_config={
+            tr("chart.value"): st.column_config.NumberColumn(format="%.3f"),
+            tr("explore.context"): st.column_config.TextColumn(width="large"),
+            tr("explore.headline_col"): st.column_config.TextColumn(width="large")})
 
 
-def padding(run_id, text, names) -> None:
+@st.fragment
+def padding_panel(run_id, text, names) -> None:
+    st.subheader(tr("explore.section_padding"))
     pads = st.slider(tr("explore.pads"), 0, 60, 20, step=5, key="explore_pads")
     try:
         demo = res.padding_demo(run_id, text, pads)
     except InputError as exc:
         st.warning(str(exc))
         return
-    ui.chart(charts.padding_demo(demo, names, masked_label=tr("padding.masked"), unmasked_label=tr("padding.unmasked"),
-                                 pads_label=tr("padding.pads"), probability_label=tr("chart.probability"),
-                                 drift_label=tr("padding.drift"), probability_title=tr("padding.prob_title"),
-                                 drift_title=tr("padding.drift_title")),
-             key="fig-padding", note=tr("note.padding"))
+    chart(run_id, text, "padding",
+          lambda: charts.padding_demo(demo, names, masked_label=tr("padding.masked"),
+                                      unmasked_label=tr("padding.unmasked"), pads_label=tr("padding.pads"),
+                                      probability_label=tr("chart.probability"), drift_label=tr("padding.drift"),
+                                      probability_title=tr("padding.prob_title"),
+                                      drift_title=tr("padding.drift_title")),
+          tr("note.padding"), pads)
     own = tr("padding.model_masks") if demo.get("model_masking") else tr("padding.model_no_mask")
     st.info(own, icon=":material/info:")
 
 
-def main() -> None:
-    run_id = pick_run()
-    if run_id is None:
-        return
-    try:
-        with st.spinner(tr("explore.loading")):
-            config = res.run_config(run_id)
-    except RunStoreError as exc:
-        st.error(tr("explore.load_failed", run=ui.esc(run_id)))
-        st.text(str(exc))
-        return
-    except Exception as exc:  # a model the trace engine cannot read: say so, keep the page up
-        st.error(tr("explore.load_failed", run=ui.esc(run_id)))
-        st.text(f"{type(exc).__name__}: {exc}")
-        return
-    info = next((r for r in res.ok_runs() if r.run_id == run_id), None)
-    st.caption(ui.describe(config) + (f" · {tr('eval.test_accuracy')}: {info.metrics['test_accuracy']:.1%}"
-                                      if info and isinstance(info.metrics.get("test_accuracy"), float) else ""))
-
-    text = ui.headline_input("explore")
-    if not text.strip():
-        st.info(tr("explore.type_headline"), icon=":material/keyboard:")
-        return
-    try:
-        with st.spinner(tr("explore.reading")):
-            trace = res.trace(run_id, text)
-    except InputError as exc:
-        st.warning(tr("explore.bad_text", error=ui.esc(exc)))
-        return
-    names = ui.class_names()
-    words = [t.word for t in trace.tokens]
-
-    section("explore.section_prediction")
-    prediction(trace, names)
-    st.subheader(tr("explore.attr_title"))
-    attribution_strip(trace, names)
-
-    section("explore.section_forming")
-    ui.chart(charts.prefix_probabilities(trace.prefix_probabilities, words, names,
-                                         token_label=tr("chart.after_reading"),
-                                         probability_label=tr("chart.probability")),
-             key="fig-prefix", note=tr("note.prefix"))
-
-    section("explore.section_inside")
-    st.markdown(tr("explore.recurrence_intro"))
-    for shape in explain.layer_shapes(config):
-        st.latex(explain.recurrence_latex(shape))
-        st.caption(tr("explore.shapes", layer=shape.name.split("_")[-1], units=shape.units, inputs=shape.input_dim,
-                      gates=shape.gates, cell=ui.cell_name(shape.cell), params=f"{explain.parameter_count(shape):,}")
-                   + (" " + tr(f"explore.gates.{shape.cell}") if shape.gates > 1 else ""))
-    layer_name, direction = heatmaps(trace, words)
-
-    st.subheader(tr("explore.state_change_title"))
-    ui.chart(charts.state_change(trace.state_change, words, token_label=tr("chart.token"),
-                                 value_label=tr("chart.state_change")),
-             key="fig-change", note=tr("note.state_change"))
-
-    st.subheader(tr("explore.pca_title"))
-    if trace.projection is None:
-        st.info(tr("explore.pca_no_data"))
-    else:
-        basis = res.projection_basis(run_id)
-        centroids = [basis.get("class_centroids", {}).get(n) for n in
-                     ("World", "Sports", "Business", "Sci/Tech")]
-        ratio = basis.get("explained_variance_ratio", [0, 0])
-        ui.chart(charts.projection_path(trace.projection, words, centroids=centroids, class_names=names,
-                                        x_label=tr("chart.pca_x", p=f"{ratio[0]:.0%}"),
-                                        y_label=tr("chart.pca_y", p=f"{ratio[1]:.0%}"),
-                                        path_label=tr("chart.this_headline"), start_label=tr("chart.start"),
-                                        end_label=tr("chart.end"), centroid_label=tr("chart.centroid")),
-                 key="fig-pca", note=tr("note.pca"))
-
-    section("explore.section_neurons")
-    neuron_view(run_id, trace, layer_name, direction)
-
-    section("explore.section_padding")
-    padding(run_id, text, names)
-
-    section("explore.section_downloads")
+def downloads_panel(run_id, trace) -> None:
     st.markdown(tr("explore.download_trace"))
     ui.trace_downloads(trace, key="trace-dl")
     st.markdown(tr("explore.download_run"))
     ui.run_downloads(run_id, key="run-dl")
+
+
+# -- the page ------------------------------------------------------------------------------
+
+def open_run(run_id: str):
+    """The run's config, loaded in the worker; None (with a message) when it cannot be read."""
+    try:
+        with st.spinner(tr("explore.loading")):
+            return res.run_config(run_id)
+    except RunStoreError as exc:
+        st.error(tr("explore.load_failed", run=ui.esc(run_id)))
+        st.text(str(exc))
+    except Exception as exc:  # a model the trace engine cannot read: say so, keep the page up
+        st.error(tr("explore.load_failed", run=ui.esc(run_id)))
+        st.text(f"{type(exc).__name__}: {exc}")
+    return None
+
+
+def read(run_id: str, text: str):
+    try:
+        with st.spinner(tr("explore.reading")):
+            return res.trace(run_id, text)
+    except InputError as exc:
+        st.warning(tr("explore.bad_text", error=ui.esc(exc)))
+        return None
+
+
+def main() -> None:
+    ui.keep_params("explore")
+    st.title(tr("explore.title"))
+    st.markdown(tr("explore.intro"))
+    run_id = pick_run()
+    if run_id is None:
+        return
+    config = open_run(run_id)
+    if config is None:
+        return
+    info = next((r for r in res.ok_runs() if r.run_id == run_id), None)
+    accuracy = info.metrics.get("test_accuracy") if info else None
+    st.caption(ui.describe(config) + (f" · {tr('eval.test_accuracy')}: {accuracy:.1%}"
+                                      if isinstance(accuracy, float) else ""))
+    text = ui.headline_input("explore")
+    if not text.strip():
+        st.info(tr("explore.type_headline"), icon=":material/keyboard:")
+        return
+    trace = read(run_id, text)
+    if trace is None:
+        return
+    names = ui.class_names()
+    words = [t.word for t in trace.tokens]
+    st.header(tr("explore.section_prediction"))
+    prediction(run_id, trace, names)
+    st.divider()
+    panel = pick_panel()
+    if panel == "reading":
+        reading_panel(run_id, trace, names, words)
+    elif panel == "inside":
+        inside_panel(run_id, config, trace, words)
+    elif panel == "path":
+        path_panel(run_id, trace, names, words)
+    elif panel == "neurons":
+        neuron_panel(run_id, trace)
+    elif panel == "padding":
+        padding_panel(run_id, text, names)
+    else:
+        downloads_panel(run_id, trace)
 
 
 main()

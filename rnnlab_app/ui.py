@@ -36,7 +36,7 @@ PAGE_PARAMS = {
     "home": (),
     "lesson": ("headline",),
     "train": ("preset",),
-    "explore": ("run", "headline"),
+    "explore": ("run", "headline", "panel"),
     "compare": ("runs", "headline"),
     "data": ("preset",),
 }
@@ -167,6 +167,23 @@ def remembered(name: str, default=None):
 
 def remember(name: str, value) -> None:
     st.session_state[f"keep.{name}"] = value
+
+
+def choice(key: str, options: list, default, keep: bool = False):
+    """Prepare the value of the keyed widget about to be drawn: its current value when
+    still valid, else (with ``keep``) the person's last choice, else ``default``.
+
+    ``keep`` survives runs in which the widget is not drawn (Streamlit forgets a widget's
+    state then); pass ``on_change=keep_choice, args=(key,)`` to the widget with it.
+    """
+    if st.session_state.get(key) not in options:
+        kept = remembered(key) if keep else None
+        st.session_state[key] = kept if kept in options else default
+    return st.session_state[key]
+
+
+def keep_choice(key: str) -> None:
+    remember(key, st.session_state.get(key))
 
 
 def switch_page(page: str, **params) -> None:

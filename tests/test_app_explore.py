@@ -10,6 +10,11 @@ from rnnlab_app.ui import EXAMPLES
 HEADLINE = "Federer wins his third Wimbledon title"
 
 
+def show(at, panel: str):
+    """Open one of Explore's panels, as a click on the panel selector does."""
+    return at.button_group(key="explore_panel").set_value(panel).run()
+
+
 def test_explore_a_headline(runs):
     gru, _ = runs
     at = open_page("explore", {"run": gru.run_id, "headline": HEADLINE})
@@ -18,23 +23,36 @@ def test_explore_a_headline(runs):
     assert at.text_input(key="explore_headline").value == HEADLINE
     predicted = next(m for m in at.metric if m.label == "Predicted topic")
     assert predicted.value in ("World", "Sports", "Business", "Sci/Tech")
-    types = chart_types(at)
-    assert types.count("heatmap") >= 2                     # hidden state and one gate
-    assert "bar" in types                                  # probabilities, state change
-    text = all_text(at)
-    for note in ("Each point is what the network would answer", "Each column is the state after reading",
-                 "A tall bar means this word moved", "this map squeezes it", "padding"):
-        assert note in text                                # every chart says what to look for
+    assert chart_types(at).count("bar") == 2               # probabilities and state change; no heatmap yet
+    assert "heatmap" not in chart_types(at)                # panels not shown are not built
     strip = at.html[0].value
     assert "federer" in strip.lower() and "wimbledon" in strip.lower()
-    # The recurrence with this run's shapes: GRU(8) on 8-dim embeddings.
-    assert any(r"8\times8" in l.value for l in at.latex)
+    text = all_text(at)
+    for note in ("Each point is what the network would answer", "A tall bar means this word moved"):
+        assert note in text                                # every chart says what to look for
+    show(at, "inside")
+    assert chart_types(at).count("heatmap") == 2           # hidden state and one gate
+    assert "Each column is the state after reading" in all_text(at)
+    assert any(r"8\times8" in l.value for l in at.latex)  # the recurrence with this run's shapes
+    assert at.query_params["panel"] == "inside"
+    show(at, "path")
+    assert "this map squeezes it" in all_text(at)
+    show(at, "padding")
+    assert "padding" in all_text(at)
+    show(at, "downloads")
     assert len(at.get("download_button")) == 4             # trace CSV + JSON, model, config
     assert at.query_params["run"] == gru.run_id and at.query_params["headline"] == HEADLINE
 
 
+def test_a_link_opens_a_panel(runs):
+    at = open_page("explore", {"run": runs[0].run_id, "headline": HEADLINE, "panel": "inside"})
+    assert not at.exception and chart_types(at).count("heatmap") == 2
+    at = open_page("explore", {"run": runs[0].run_id, "headline": HEADLINE, "panel": "<nonsense>"})
+    assert not at.exception and at.button_group(key="explore_panel").value == "reading"
+
+
 def test_hover_names_unit_token_and_value(runs):
-    at = open_page("explore", {"run": runs[0].run_id, "headline": HEADLINE})
+    at = open_page("explore", {"run": runs[0].run_id, "headline": HEADLINE, "panel": "inside"})
     heatmap = next(t for fig in charts(at) for t in fig["data"] if t["type"] == "heatmap")
     assert "Unit" in heatmap["hovertemplate"] and "Word" in heatmap["hovertemplate"]
     assert "Value" in heatmap["hovertemplate"]
@@ -75,13 +93,14 @@ def test_a_new_headline_builds_no_model_and_retraces_nothing(runs):
 
 def test_lstm_gates_and_the_neuron_view(runs):
     _, lstm = runs
-    at = open_page("explore", {"run": lstm.run_id, "headline": HEADLINE})
+    at = open_page("explore", {"run": lstm.run_id, "headline": HEADLINE, "panel": "inside"})
     assert at.button_group(key="explore_internal").value == "cell"
     at.button_group(key="explore_internal").set_value("forget_gate").run()
     heatmaps = [t for fig in charts(at) for t in fig["data"] if t["type"] == "heatmap"]
     assert heatmaps[1]["zmin"] == 0 and heatmaps[1]["zmax"] == 1   # gates: 0..1 scale
     titles = [fig["layout"]["title"]["text"] for fig in charts(at) if fig["layout"].get("title")]
     assert any(t.startswith("Forget gate") for t in titles)
+    show(at, "neurons")
     unit_key = f"explore_unit|{lstm.run_id}|rnn_1|forward"
     at.number_input(key=unit_key).set_value(3).run()
     assert not at.exception
