@@ -87,63 +87,79 @@ def store(make_run, tmp_path):
     return store, run.run_id
 
 
+def start_serve(store: RunStore, err_path: Path) -> tuple[subprocess.Popen, dict]:
+    """``serve --workers 2 --json`` on a free port, and what it printed once everything answered."""
+    with open(err_path, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "rnnlab", "serve", "--workers", "2", "--port", str(free_port()),
+                                 "--json"], cwd=ROOT, env={**os.environ, "RNNLAB_RUNS_DIR": str(store.root)},
+                                text=True, stdout=subprocess.PIPE, stderr=err)
+    lines = []
+    while not lines or lines[-1] != "}\n":
+        lines.append(proc.stdout.readline())
+        if not lines[-1]:
+            proc.wait(timeout=30)
+            pytest.fail(f"serve ended: {err_path.read_text()[-3000:]}")
+    return proc, json.loads("".join(lines))
+
+
+def cookies_by_app(url: str, folder: Path, count: int = 24) -> dict[str, list[str]]:
+    """App process -> the cookies (of ``count`` first visits) nginx sends to it."""
+    cookies = [get(url)[1] for _ in range(count)]
+    assert len(set(cookies)) == count and all(c.startswith(serve.STICKY_COOKIE + "=") for c in cookies)
+    for cookie in cookies:
+        get(f"{url}/_stcore/health", cookie)
+    probed = upstreams(folder, "/_stcore/health")
+    by_app: dict[str, list[str]] = {}
+    for cookie in cookies:
+        (app,) = probed[cookie]
+        by_app.setdefault(app, []).append(cookie)
+    return by_app
+
+
+def explore(url: str, cookie: str, run_id: str, name: str) -> str:
+    """Open Explore with this session's headline; its trace CSV, downloaded as the browser would."""
+    session = BrowserSession(url, cookie)
+    try:
+        headline = f"Captain {name} scores twice as her team wins the cup"
+        _, elements = session.run("explore", {"run": run_id, "headline": headline})
+        check_explore(elements, headline)
+        (csv_url,) = [e.download_button.url for e in elements if e.WhichOneof("type") == "download_button"
+                      and e.download_button.url.endswith(".csv")]
+        return get(url + csv_url, cookie)[0].decode()
+    finally:
+        session.close()
+
+
 def test_two_app_processes_behind_nginx_keep_each_browser_on_one_and_stop_together(store, tmp_path):
     store, run_id = store
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "rnnlab", "serve", "--workers", "2", "--port", str(port), "--json"],
-                            cwd=ROOT, env={**os.environ, "RNNLAB_RUNS_DIR": str(store.root)}, text=True,
-                            stdout=subprocess.PIPE, stderr=open(tmp_path / "serve.err", "w"))
+    proc, served = start_serve(store, tmp_path / "serve.err")
     try:
-        lines = []
-        while not lines or lines[-1] != "}\n":
-            lines.append(proc.stdout.readline())
-            assert lines[-1], f"serve ended: {(tmp_path / 'serve.err').read_text()[-3000:]}"
-        served = json.loads("".join(lines))
         url, folder = served["url"], Path(served["folder"])
-        assert url == f"http://127.0.0.1:{port}" and served["workers"] == 2
+        assert url.startswith("http://127.0.0.1:") and served["workers"] == 2
         children = descendants(proc.pid)
+        by_app = cookies_by_app(url, folder)
+        assert len(by_app) == 2, f"all cookies led to one process: {by_app.keys()}"
+        sessions = dict(zip(NAMES, [cookie for group in by_app.values() for cookie in group[:2]]))
 
-        # Browsers' first visits: each gets its own cookie; which process a cookie leads to is in nginx's log.
-        cookies = [get(url)[1] for _ in range(24)]
-        assert len(set(cookies)) == 24 and all(c.startswith(serve.STICKY_COOKIE + "=") for c in cookies)
-        for cookie in cookies:
-            get(f"{url}/_stcore/health", cookie)
-        probed = upstreams(folder, "/_stcore/health")
-        by_app: dict[str, list[str]] = {}
-        for cookie in cookies:
-            (app,) = probed[cookie]
-            by_app.setdefault(app, []).append(cookie)
-        assert len(by_app) == 2, f"all 24 cookies led to one process: {by_app.keys()}"
-        chosen = [cookie for group in by_app.values() for cookie in group[:2]]
+        downloads, failures = {}, []
 
-        failures, downloads = [], {}
-
-        def browse(name: str, cookie: str) -> None:
-            session = BrowserSession(url, cookie)
+        def browse(name: str) -> None:
             try:
-                headline = f"Captain {name} scores twice as her team wins the cup"
-                _, elements = session.run("explore", {"run": run_id, "headline": headline})
-                check_explore(elements, headline)
-                (csv_url,) = [e.download_button.url for e in elements if e.WhichOneof("type") == "download_button"
-                              and e.download_button.url.endswith(".csv")]
-                downloads[name] = get(url + csv_url, cookie)[0].decode()   # the session's download, from its process
+                downloads[name] = explore(url, sessions[name], run_id, name)
             except BaseException as exc:  # noqa: BLE001 - reported below, per session
                 failures.append(f"{name}: {type(exc).__name__}: {exc}"[:2000])
-            finally:
-                session.close()
 
-        threads = [threading.Thread(target=browse, args=args) for args in zip(NAMES, chosen)]
+        threads = [threading.Thread(target=browse, args=(name,)) for name in NAMES]
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=120)
-        assert not failures, "\n".join(failures)
-        for name in NAMES:
-            assert name in downloads[name] and not [n for n in NAMES if n != name and n in downloads[name]]
+        assert not failures and sorted(downloads) == sorted(NAMES), "\n".join(failures) or "a session hung"
+        for name, text in downloads.items():       # each download came from the process holding its session
+            assert [n for n in NAMES if n in text] == [name], (name, text[:500])
         streams = upstreams(folder, "/_stcore/stream")
-        for cookie in chosen:
-            assert streams[cookie] == probed[cookie], (cookie, streams.get(cookie), probed[cookie])
-        assert len(set().union(*(streams[c] for c in chosen))) == 2, "both app processes served sessions"
+        assert {c: streams.get(c) for c in sessions.values()} == {c: {app} for app, group in by_app.items()
+                                                                  for c in group[:2]}
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
