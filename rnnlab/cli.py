@@ -1,4 +1,4 @@
-"""Command line: ``python -m rnnlab data|train|runs|eval|predict|trace|bench ...``.
+"""Command line: ``python -m rnnlab data|train|runs|eval|predict|trace|bench|serve ...``.
 
 Every command takes ``--json`` and then prints only JSON on stdout; progress bars and
 messages go to stderr. Bad input exits with code 2 and a one-line message.
@@ -203,6 +203,25 @@ def cmd_bench(args):
     bench.run(args)
 
 
+def cmd_serve(args):
+    from dataclasses import asdict
+
+    from .serve import serve
+
+    def announce(served):
+        if args.json:
+            _print_json(asdict(served))
+        elif served.folder:
+            print(f"RNN Lab: {served.workers} app processes behind nginx; students open {served.url}\n"
+                  f"(nginx configuration and logs in {served.folder}; Ctrl-C stops everything)")
+        else:
+            print(f"RNN Lab: one app process; students open {served.url} (Ctrl-C stops it)")
+        sys.stdout.flush()
+
+    serve(args.workers, args.port, args.address, announce)
+    print("rnnlab: stopped", file=sys.stderr)
+
+
 # -- parser --------------------------------------------------------------------------
 
 def _add_config_options(p):
@@ -251,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("worker", cmd_worker, "serve traces and trainings to app processes (the app starts its own)")
     p.add_argument("--address", required=True, help="unix:/path/to/socket or host:port")
     p.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
+    _add_serve_command(add)
     return parser
 
 
@@ -273,10 +293,28 @@ def _add_trace_command(add):
     add_arguments(add("trace", cmd_trace, "everything the network computes for one text, token by token"))
 
 
+def _whole_number(low: int, high: int):
+    def parse(text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low} to {high}")
+        return int(text)
+    return parse
+
+
+def _add_serve_command(add):
+    p = add("serve", cmd_serve, "serve the app to a class: N Streamlit processes behind nginx")
+    p.add_argument("--workers", type=_whole_number(1, 64), default=1,
+                   help="app processes (default 1: one Streamlit, no nginx)")
+    p.add_argument("--port", type=_whole_number(1, 65535), default=8501, help="port students open (default 8501)")
+    p.add_argument("--address", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom network)")
+
+
 def main(argv=None) -> int:
     from .data import DataError
     from .inference import InputError
     from .runs import RunStoreError
+    from .serve import ServeError
     from .training import TrainingError
     parser = build_parser()
     try:
@@ -286,6 +324,9 @@ def main(argv=None) -> int:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"rnnlab: error: {message}", file=sys.stderr)
         return 2
+    except ServeError as exc:
+        print(f"rnnlab: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("rnnlab: interrupted", file=sys.stderr)
         return 130

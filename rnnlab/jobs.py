@@ -4,6 +4,10 @@ A :class:`TrainingQueue` runs trainings in worker threads, at most ``max_concurr
 at once; the rest wait in order. A request whose config equals a finished run in the
 store, or a job already queued or running, gets that run or job instead of a new
 training. Workers never touch the UI: pages read :meth:`TrainingJob.snapshot`.
+
+Several processes (app servers) may share one store: the limit then holds for all of
+them together, and a run one process trains is awaited and reused by the others (file
+locks in the store, see :mod:`rnnlab.storelocks`).
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from . import storelocks
 from .config import RunConfig
 from .runs import RunStore
 from .progress import Progress, TrainingCallback
@@ -22,6 +27,7 @@ from .progress import Progress, TrainingCallback
 QUEUED, RUNNING, FINISHED, STOPPED, DISCARDED, FAILED, REUSED = (
     "queued", "running", "finished", "stopped", "discarded", "failed", "reused")
 ACTIVE = (QUEUED, RUNNING)
+POLL_S = 0.5      # how often waiting jobs look again for a store slot another process freed
 
 
 def default_max_concurrent() -> int:
@@ -102,6 +108,7 @@ class TrainingQueue:
         self._running: set[str] = set()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._retry_scheduled = False
 
     # -- requests ---------------------------------------------------------------------
     def submit(self, config: RunConfig, requester: str = "") -> TrainingJob:
@@ -179,13 +186,60 @@ class TrainingQueue:
 
     def _dispatch(self) -> None:
         with self._lock:
-            while self._pending and len(self._running) < self.max_concurrent:
-                job = self._pending.popleft()
-                job.state = RUNNING
-                self._running.add(job.job_id)
-                threading.Thread(target=self._work, args=(job,), name=f"rnnlab-{job.job_id}", daemon=True).start()
+            while len(self._running) < self.max_concurrent and self._start_next():
+                pass
+            if self._pending and len(self._running) < self.max_concurrent:
+                self._retry_soon()
 
-    def _work(self, job: TrainingJob) -> None:
+    def _start_next(self) -> bool:
+        """Start the first waiting job that no other process trains, if a store slot is free.
+
+        Called with ``self._lock`` held. A job whose run another process saved meanwhile
+        ends as reused. Returns whether a job started.
+        """
+        for job in list(self._pending):
+            try:
+                run_lock = storelocks.try_run(self.store.root, job.run_id)
+            except OSError as exc:           # e.g. the store is not a writable folder
+                self._pending.remove(job)
+                with job.lock:
+                    job.error, job.state = f"cannot lock the run store: {exc}", FAILED
+                continue
+            if run_lock is None:
+                continue                     # being trained elsewhere: wait for that run
+            info = self.store.info(job.run_id)
+            if info.ok:
+                run_lock.release()
+                self._pending.remove(job)
+                with job.lock:
+                    job.state, job.saved_run_id, job.metrics = REUSED, job.run_id, info.metrics
+                continue
+            slot = storelocks.try_slot(self.store.root, self.max_concurrent)
+            if slot is None:
+                run_lock.release()
+                return False
+            self._pending.remove(job)
+            job.state = RUNNING
+            self._running.add(job.job_id)
+            threading.Thread(target=self._work, args=(job, (run_lock, slot)), name=f"rnnlab-{job.job_id}",
+                             daemon=True).start()
+            return True
+        return False
+
+    def _retry_soon(self) -> None:
+        """Look at the waiting jobs again shortly: another process may free a slot or save a run."""
+        if not self._retry_scheduled:
+            self._retry_scheduled = True
+            timer = threading.Timer(POLL_S, self._retry)
+            timer.daemon = True
+            timer.start()
+
+    def _retry(self) -> None:
+        with self._lock:
+            self._retry_scheduled = False
+        self._dispatch()
+
+    def _work(self, job: TrainingJob, locks: tuple) -> None:
         try:
             result = self._train(job.config, callbacks=[_JobCallback(job)], stop=job.stop_event)
             if result.stopped_early and not (job.keep_partial and result.metrics.get("samples_seen")):
@@ -201,6 +255,8 @@ class TrainingQueue:
                 job.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
                 job.state = FAILED
         finally:
+            for lock in locks:
+                lock.release()
             with self._lock:
                 self._running.discard(job.job_id)
             self._dispatch()

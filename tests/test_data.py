@@ -298,4 +298,4 @@ def test_a_failed_training_in_the_queue_writes_nothing(tmp_path, monkeypatch):
     job = queue.wait(queue.submit(RunConfig(units=8, embed_dim=8, train_size=0)).job_id, timeout=120)
     assert job.state == FAILED
     assert str(folder / "train.csv") in job.error and "line 122:" in job.error and "'7'" in job.error
-    assert store.list() == [] and (not store.root.exists() or list(store.root.iterdir()) == [])
+    assert store.list() == [] and (not store.root.exists() or [p.name for p in store.root.iterdir()] == [".locks"])
