@@ -21,7 +21,8 @@ def _import_tensorflow_quietly() -> None:
         os.close(saved)
 
 
-_import_tensorflow_quietly()
+if sys.argv[1:2] != ["serve"]:      # serve only starts processes: it never needs TensorFlow
+    _import_tensorflow_quietly()
 
 from .cli import main  # noqa: E402
 

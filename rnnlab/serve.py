@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Callable
 
 from .runs import default_store_dir
+from .service import ADDRESS_ENV, KEY_ENV
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 NGINX_PATHS = ("/usr/sbin/nginx",)
@@ -83,14 +84,23 @@ def _nginx_complaints(text: str) -> list[str]:
     return re.findall(r"\[(?:emerg|alert)\] (?:\d+#\d+: )?(.*)", text)
 
 
-def app_env(runs_dir: Path, cookie_secret: str) -> dict[str, str]:
+def app_env(runs_dir: Path, cookie_secret: str, worker: str | None = None,
+            worker_key: str = "") -> dict[str, str]:
     """The environment of every app process: the one place for what they all must share.
 
-    One run store (an absolute path, whatever each process's working folder) and one
-    cookie secret, so that a cookie one process signed is valid in the others.
+    One run store (an absolute path, whatever each process's working folder), one
+    cookie secret, so that a cookie one process signed is valid in the others, and one
+    compute worker (models loaded once, one training queue), when ``worker`` is given.
     """
-    return {**os.environ, "RNNLAB_RUNS_DIR": str(runs_dir), "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret,
-            "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "RNNLAB_RUNS_DIR": str(runs_dir), "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret,
+           "PYTHONUNBUFFERED": "1"}
+    if worker:
+        env.update({ADDRESS_ENV: worker, KEY_ENV: worker_key})
+    return env
+
+
+def worker_command(worker: str) -> list[str]:
+    return [sys.executable, "-m", "rnnlab", "worker", "--address", worker]
 
 
 def streamlit_command(address: str, port: int) -> list[str]:
@@ -294,14 +304,17 @@ def serve(workers: int, port: int, address: str, announce: Callable[[Served], No
     """Serve until a stop signal (returns) or until a process dies (raises ServeError)."""
     if not APP.is_file():
         raise ServeError(f"{APP} is missing: serve runs the app of an RNN Lab checkout")
-    env = app_env(default_store_dir().resolve(), secrets.token_hex(32))
     plan = _plan(workers, port, address)
+    worker = f"unix:{plan.folder / 'worker.sock'}" if plan.folder else None     # one app: its own worker
+    env = app_env(default_store_dir().resolve(), secrets.token_hex(32), worker, secrets.token_hex(16))
     children: list[Child] = []
     checks: list[tuple[str, str]] = []       # what must answer before students come: name, URL
     with _StopSignals() as signals:
         try:
             if plan.nginx:      # first: a taken port fails at once, not after the apps' start-up
                 children.append(_start("nginx", nginx_command(plan.nginx, plan.folder), plan.folder / "nginx.log"))
+            if worker:
+                children.append(_start("compute worker", worker_command(worker), plan.folder / "worker.log", env))
             for i, (host, app_port, log) in enumerate(plan.apps, start=1):
                 name = f"app process {i} ({host}:{app_port})"
                 children.append(_start(name, streamlit_command(host, app_port), log, env))

@@ -34,7 +34,8 @@ ADDRESS_ENV = "RNNLAB_WORKER"            # "unix:/path/to/socket" or "host:port"
 KEY_ENV = "RNNLAB_WORKER_KEY"            # the shared secret (never on a command line)
 TRACERS_MAX = 12                         # loaded runs held at once (LRU)
 ANSWER_TIMEOUT_S = 300.0
-START_TIMEOUT_S = 180.0
+START_TIMEOUT_S = 180.0                  # a private worker we started
+SHARED_START_TIMEOUT_S = 60.0            # a shared worker started beside us (by serve)
 # Exceptions whose types a page process can unpickle without importing TensorFlow.
 _PORTABLE_MODULES = frozenset({"builtins", "rnnlab.errors", "rnnlab.runs", "rnnlab.data", "rnnlab.config"})
 
@@ -238,15 +239,15 @@ class WorkerClient:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-        deadline = time.monotonic() + START_TIMEOUT_S
+        # A worker that is still starting (importing TensorFlow) has no socket yet: wait for it.
+        deadline = time.monotonic() + (START_TIMEOUT_S if self.process else SHARED_START_TIMEOUT_S)
         while True:
             try:
                 return Client(self._parsed, authkey=self._authkey)
             except (OSError, EOFError) as exc:
-                # A private worker that is still starting (importing TensorFlow) has no socket yet.
                 if not self.alive():
                     raise WorkerUnavailable(f"the compute worker exited with code {self.process.returncode}") from None
-                if self.process is None or time.monotonic() > deadline:
+                if time.monotonic() > deadline:
                     raise WorkerUnavailable(f"cannot reach the compute worker at {self.address}: {exc}") from None
                 time.sleep(0.1)
 

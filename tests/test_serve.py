@@ -34,6 +34,13 @@ NAMES = ("alpha", "bravo", "charlie", "delta")          # one per session, two s
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 class BrowserSession(Session):
     """A tab of one browser: its cookie and origin go with the websocket."""
 
@@ -121,7 +128,7 @@ def explore(url: str, cookie: str, run_id: str, name: str) -> str:
     session = BrowserSession(url, cookie)
     try:
         headline = f"Captain {name} scores twice as her team wins the cup"
-        _, elements = session.run("explore", {"run": run_id, "headline": headline})
+        _, elements = session.run("explore", {"run": run_id, "headline": headline, "panel": "downloads"})
         check_explore(elements, headline)
         (csv_url,) = [e.download_button.url for e in elements if e.WhichOneof("type") == "download_button"
                       and e.download_button.url.endswith(".csv")]
@@ -160,6 +167,10 @@ def test_two_app_processes_behind_nginx_keep_each_browser_on_one_and_stop_togeth
         streams = upstreams(folder, "/_stcore/stream")
         assert {c: streams.get(c) for c in sessions.values()} == {c: {app} for app, group in by_app.items()
                                                                   for c in group[:2]}
+        # One compute worker for both app processes: it loaded the run once, none started its own.
+        workers = [pid for pid in descendants(proc.pid) if "rnnlab worker" in command_line(pid)]
+        assert len(workers) == 1, [command_line(pid) for pid in workers]
+        assert "listening" in (folder / "worker.log").read_text()
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
