@@ -9,6 +9,7 @@ nothing: neither the trace nor its figures are computed twice, whatever the lang
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -102,8 +103,23 @@ def token_lengths(key: str, field: str, split: str) -> np.ndarray:
 
 # -- runs --------------------------------------------------------------------------------
 
+@st.cache_resource(show_spinner=False, ttl=5, max_entries=8)
+def _listing(root: str, stamp: int) -> list[RunInfo]:
+    return _store(root).list()
+
+
 def list_runs() -> list[RunInfo]:
-    return store().list()
+    """Every run (whole or damaged), shared by all sessions; do not modify the list.
+
+    Read again when the store's folder changes (a run saved or deleted: runs are
+    installed by rename) and at least every 5 seconds (a file edited in place).
+    """
+    root = runs_root()
+    try:
+        stamp = Path(root).stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _listing(root, stamp)
 
 
 def ok_runs() -> list[RunInfo]:

@@ -120,11 +120,17 @@ def test_train_then_explore_in_a_browser(server, browser):
     page.get_by_text("<b>Nadal</b>", exact=True).first.wait_for(timeout=60_000)
     settle(page)
     page.get_by_text("Predicted topic").wait_for(timeout=60_000)
-    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for(state="attached", timeout=60_000)
     assert "headline=" in page.url and "run=" in page.url
     assert page.locator("b:has-text('Nadal')").count() == 0      # typed HTML is shown as text, never rendered
-    assert page.locator("svg text:has-text('<b>Nadal</b>')").count() >= 1   # Plotly shows it escaped
+    page.locator("svg text:has-text('<b>Nadal</b>')").first.wait_for(state="attached", timeout=60_000)
     shoot(page, "04-explore")
+    # The other panels open on a click: the heatmaps are built only then.
+    assert page.locator(".js-plotly-plot .heatmaplayer").count() == 0
+    page.get_by_text("Inside the network", exact=True).click()
+    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for(state="attached", timeout=60_000)
+    assert "panel=inside" in page.url
+    settle(page)
+    shoot(page, "04b-explore-inside")
 
     # Opening the shared link shows the same view
     shared = page.url
@@ -146,7 +152,8 @@ def test_train_then_explore_in_a_browser(server, browser):
     shoot(page, "06-data")
 
     assert not errors, errors
-    for name in ("01-home", "02-train-form", "03-train-finished", "04-explore", "05-compare", "06-data"):
+    for name in ("01-home", "02-train-form", "03-train-finished", "04-explore", "04b-explore-inside", "05-compare",
+                 "06-data"):
         assert (SHOTS / f"{name}.png").stat().st_size > 10_000
     page.close()
 

@@ -80,6 +80,8 @@ class Session:
                 state.trigger_value = True
             elif isinstance(value, str):
                 state.string_value = value
+            elif isinstance(value, (list, tuple)):      # segmented controls, pills, multiselects
+                state.string_array_value.data.extend(value)
             elif isinstance(value, int):
                 state.int_value = value
             else:
