@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Listener
 
 from .errors import WorkerError, WorkerUnavailable
@@ -244,6 +245,9 @@ class WorkerClient:
         while True:
             try:
                 return Client(self._parsed, authkey=self._authkey)
+            except AuthenticationError:
+                raise WorkerUnavailable(f"the compute worker at {self.address} refused our key "
+                                        f"(is {KEY_ENV} the worker's?)") from None
             except (OSError, EOFError) as exc:
                 if not self.alive():
                     raise WorkerUnavailable(f"the compute worker exited with code {self.process.returncode}") from None
@@ -251,8 +255,16 @@ class WorkerClient:
                     raise WorkerUnavailable(f"cannot reach the compute worker at {self.address}: {exc}") from None
                 time.sleep(0.1)
 
-    def alive(self) -> bool:
-        return self.process is None or self.process.poll() is None
+    def alive(self, grace: float = 0.0) -> bool:
+        """Whether our private worker still runs (a shared one counts as alive); ``grace``
+        waits that long for a worker whose connection just broke to finish dying."""
+        if self.process is None:
+            return True
+        try:
+            self.process.wait(timeout=grace) if grace else self.process.poll()
+        except subprocess.TimeoutExpired:
+            pass
+        return self.process.returncode is None
 
     def close(self) -> None:
         with self._lock:

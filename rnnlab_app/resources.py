@@ -61,7 +61,7 @@ def call(method: str, *args):
     try:
         return client.call(method, *args)
     except WorkerUnavailable:
-        if client.alive():
+        if client.alive(grace=2.0):
             raise
         _worker.clear()
         return _worker().call(method, *args)
