@@ -13,11 +13,17 @@ WORDS = ["oil", "prices", "<b>soar</b>", "oil"]   # a repeated word and an HTML-
 
 
 def _fonts(fig: go.Figure) -> list[int]:
+    """Every font size the figure shows: set in the figure, else by its template."""
     layout = fig.to_plotly_json()["layout"]
-    sizes = [layout["font"]["size"]]
+    template = layout["template"]["layout"]
+    sizes = [layout.get("font", template["font"])["size"]]
     for key, value in layout.items():
         if key.startswith(("xaxis", "yaxis")):
-            sizes += [value.get("tickfont", {}).get("size", 99), value.get("title", {}).get("font", {}).get("size", 99)]
+            default = template[key[:5]]
+            sizes += [value.get("tickfont", default["tickfont"])["size"],
+                      value.get("title", {}).get("font", default["title"]["font"])["size"]]
+    annotations = layout.get("annotations", [])
+    sizes += [a.get("font", template["annotationdefaults"]["font"])["size"] for a in annotations]
     return sizes
 
 
