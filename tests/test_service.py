@@ -89,3 +89,19 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_replaced_run_is_never_served_stale(make_run, tmp_path, monkeypatch):
+    """The page's caches are keyed by the run's version: a run saved again under the same
+    id (retrained) is read anew, by the worker too."""
+    from rnnlab.runs import RunStore
+    from rnnlab_app import resources
+    gru, lstm = make_run(), make_run(cell="lstm")
+    store = RunStore(tmp_path / "runs")
+    store.save("swap", gru.model, gru.config, gru.history, gru.metrics)
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(store.root))
+    assert resources.run_config("swap").cell == "gru"
+    assert resources.trace("swap", "Oil prices rise again").layers[0].cell == "gru"
+    store.save("swap", lstm.model, lstm.config, lstm.history, lstm.metrics)
+    assert resources.run_config("swap").cell == "lstm"
+    assert resources.trace("swap", "Oil prices rise again").layers[0].cell == "lstm"
