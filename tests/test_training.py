@@ -100,3 +100,19 @@ def test_nan_loss_stops_with_a_message():
     poison.model = prepared.model
     with pytest.raises(TrainingError, match="loss became nan at epoch 1, batch 3"):
         train(config, callbacks=[poison], prepared=prepared)
+
+
+def test_a_dropped_training_result_frees_its_model():
+    """Finding 1 (issue 16): every training kept its token model alive for the life of the
+    process (prediction functions cached by id with a strong reference)."""
+    import gc
+    import weakref
+
+    config = RunConfig(train_size=400, units=8, embed_dim=8, vocab_size=2000, text="title")
+    alive = []
+    for seed in (1, 2):
+        result = train(config.replace(seed=seed))
+        alive.append(weakref.ref(result.model))
+        del result
+    gc.collect()
+    assert [ref() for ref in alive] == [None, None], "a dropped result's model is still alive"
