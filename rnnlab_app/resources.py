@@ -1,7 +1,7 @@
 """Server-wide resources, cached once per server process and shared by every visitor.
 
 The run store and training queue are singletons per store folder; loaded runs are
-keyed by run id *and* the run folder's modification time, so a run that was retrained
+keyed by run id *and* its files' stamp (:meth:`RunStore.stamp`), so a run that was retrained
 or deleted is never served stale; a :class:`rnnlab.trace.Tracer` is built once per
 loaded run and traces are cached per (run, text), so a rerun for a headline already
 seen does no work at all and a new headline reuses the run's compiled functions.
@@ -96,11 +96,7 @@ def ok_runs() -> list[RunInfo]:
 
 
 def _stamp(run_id: str) -> int:
-    path = store().path(run_id)           # validates the id
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        raise RunStoreError(f"no run {run_id!r} in {store().root}") from None
+    return store().stamp(run_id)          # validates the id; unchanged when pca.json is written
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
