@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from dataclasses import fields
@@ -81,14 +82,27 @@ def config_from_args(args) -> RunConfig:
     return config.replace(**changes)
 
 
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
 def cmd_train(args):
     from .runs import RunStore
-    from .training import train
+    from .training import TrainingError, train
     config = config_from_args(args)
     store = RunStore()
-    run_id = config.run_id()
-    print(f"training {run_id}: {config.describe()}", file=sys.stderr)
+    print(f"training {config.run_id()}: {config.describe()}", file=sys.stderr)
     result = train(config, callbacks=[ProgressBar()], time_budget_s=args.time_budget)
+    if not result.metrics["samples_seen"]:
+        raise TrainingError(f"training stopped ({result.stop_reason}) before it read any text; nothing saved")
+    # A stopped training is not its config's run: saved beside it, as the app's queue does.
+    run_id = config.run_id() + ("-partial" if result.stopped_early else "")
     store.save(run_id, result.model, config, result.history, result.metrics)
     out = {"run_id": run_id, "test_accuracy": result.metrics["test_accuracy"],
            "test_titles_accuracy": result.metrics["test_titles_accuracy"],
@@ -111,7 +125,7 @@ def cmd_zoo(args):
     rows = []
     for name, config in PRESETS.items():
         run_id = config.run_id()
-        if store.info(run_id).ok and not args.retrain:
+        if store.info(run_id).finished and not args.retrain:
             print(f"{name}: {run_id} already in the store", file=sys.stderr)
             rows.append({"preset": name, "run_id": run_id, "trained": False,
                          "test_accuracy": store.info(run_id).metrics.get("test_accuracy"), "train_seconds": 0.0})
@@ -220,7 +234,8 @@ def _add_config_options(p):
             kind = float if f.type in ("float", float) else int
             p.add_argument(flag, dest=f.name, type=kind, default=None,
                            help=f"{allowed[0]}..{allowed[1]}" if allowed else None)
-    p.add_argument("--time-budget", type=float, default=None, help="stop training after this many seconds")
+    p.add_argument("--time-budget", type=_positive_seconds, default=None,
+                   help="stop training after this many seconds (the run is then saved as RUN_ID-partial)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -109,7 +109,7 @@ class TrainingQueue:
             job = TrainingJob(f"job-{next(self._ids)}", config, run_id, requesters={requester})
             self._jobs[job.job_id] = job
             info = self.store.info(run_id)
-            if info.ok:
+            if info.finished:
                 job.state, job.saved_run_id, job.metrics = REUSED, run_id, info.metrics
                 return job
             self._pending.append(job)

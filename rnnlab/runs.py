@@ -62,6 +62,11 @@ class RunInfo:
     def ok(self) -> bool:
         return not self.damaged
 
+    @property
+    def finished(self) -> bool:
+        """Whole and trained to its end: what a request for its config may reuse."""
+        return self.ok and not self.metrics.get("stopped_early") and self.metrics.get("samples_seen", 1) > 0
+
 
 @dataclass
 class LoadedRun:

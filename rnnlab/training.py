@@ -262,6 +262,8 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
     Under a strategy with several replicas each batch holds ``batch_size`` rows per
     replica, split between them.
     """
+    if time_budget_s is not None and not (isinstance(time_budget_s, (int, float)) and 0 < time_budget_s < math.inf):
+        raise ValueError(f"time_budget_s must be a positive number of seconds, got {time_budget_s!r}")
     callbacks = list(callbacks)
     stop = stop or threading.Event()
     device = configure_devices()

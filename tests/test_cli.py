@@ -100,3 +100,41 @@ def test_zoo_trains_every_preset_once(monkeypatch, tmp_path, capsys):
     again = json.loads(out)
     assert not any(r["trained"] for r in again)
     assert [r["test_accuracy"] for r in again] == [r["test_accuracy"] for r in first]
+
+
+@pytest.mark.parametrize("budget", ["-5", "0", "nan", "inf", "soon"])
+def test_a_time_budget_must_be_a_positive_finite_number(runs_dir, capsys, budget):
+    """Finding 4 (issue 16): `train --time-budget -5` was accepted and saved an untrained run
+    under its full id; `--time-budget nan` was silently ignored."""
+    code, out, err = run_cli(capsys, "train", "--train-size", "400", "--units", "8", f"--time-budget={budget}")
+    assert code == 2 and out == "" and "must be a positive number of seconds" in err, err
+    assert list(runs_dir.iterdir()) == []
+
+
+def test_a_training_stopped_by_its_budget_is_saved_beside_the_full_run_id(runs_dir, capsys):
+    """Finding 4 (issue 16): a stopped training is never saved under its config's run id,
+    which the queue would reuse and `zoo` keep for good."""
+    from rnnlab.runs import RunStore
+    code, out, err = run_cli(capsys, "train", "--train-size", "400", "--units", "8", "--embed-dim", "8",
+                             "--vocab-size", "2000", "--epochs", "3", "--time-budget", "1e-9", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    full_id = result["run_id"].removesuffix("-partial")
+    assert result["stopped_early"] and result["run_id"] == full_id + "-partial"
+    store = RunStore(runs_dir)
+    assert [r.run_id for r in store.list()] == [result["run_id"]] and not store.exists(full_id)
+
+
+def test_zoo_retrains_a_stopped_run_stored_under_its_full_id(monkeypatch, tmp_path, capsys, make_run):
+    """Finding 4 (issue 16): `zoo` kept a stopped (untrained) run stored under a preset's id."""
+    from rnnlab import cli
+    from rnnlab.runs import RunStore
+    run = make_run()
+    monkeypatch.setattr(cli, "PRESETS", {"a": run.config})
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
+    RunStore(tmp_path).save(run.run_id, run.model, run.config, run.history,
+                            {**run.metrics, "stopped_early": True, "samples_seen": 0, "test_accuracy": 0.27})
+    code, out, err = run_cli(capsys, "zoo", "--json")
+    assert code == 0, err
+    assert json.loads(out)[0]["trained"] is True
+    assert not RunStore(tmp_path).info(run.run_id).metrics["stopped_early"]

@@ -127,3 +127,17 @@ def test_one_persons_stop_does_not_end_a_training_others_joined(queue):
     assert not job.stop_event.is_set() and job.requesters == {"bob"}
     assert q.stop(job.job_id, keep=False, requester="bob") is True
     assert q.wait(job.job_id, timeout=20).state == DISCARDED
+
+
+def test_a_stopped_run_under_the_full_id_is_not_reused(queue):
+    """Finding 4 (issue 16): an untrained run stored under its config's full id (as
+    `train --time-budget -5` once saved) was handed to everyone asking for that config."""
+    q, trainer = queue
+    config = RunConfig(seed=11, train_size=400)
+    q.store.save(config.run_id(), trainer.result.model, config, trainer.result.history,
+                 {**trainer.result.metrics, "stopped_early": True, "samples_seen": 0})
+    job = q.submit(config)
+    assert job.state != REUSED
+    trainer.release.set()
+    assert q.wait(job.job_id, timeout=20).state == FINISHED
+    assert not q.store.info(config.run_id()).metrics["stopped_early"]

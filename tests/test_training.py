@@ -77,8 +77,16 @@ def test_stop_ends_training_within_a_batch():
 
 
 def test_time_budget_stops_training():
-    result = train(RunConfig(train_size=2000, units=8, epochs=5), time_budget_s=0.0)
+    result = train(RunConfig(train_size=2000, units=8, epochs=5), time_budget_s=1e-9)
     assert result.stopped_early and "time budget" in result.stop_reason
+
+
+@pytest.mark.parametrize("budget", [-5, 0, float("nan"), float("inf"), "10"])
+def test_a_time_budget_must_be_a_positive_number_of_seconds(budget):
+    """Finding 4 (issue 16): a negative budget stopped training before the first batch, and
+    NaN was silently ignored."""
+    with pytest.raises(ValueError, match="time_budget_s must be a positive number"):
+        train(RunConfig(train_size=400, units=8), time_budget_s=budget)
 
 
 def test_nan_loss_stops_with_a_message():
