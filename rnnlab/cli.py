@@ -6,6 +6,7 @@ messages go to stderr. Bad input exits with code 2 and a one-line message.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -157,8 +158,8 @@ def cmd_runs(args):
         print("no runs yet: train one with `python -m rnnlab train`")
     for r, info in zip(rows, runs):
         if r["ok"]:
-            print(f"{r['run_id']:32s} acc {r['test_accuracy']:.4f}  {r['train_seconds']:7.1f} s  "
-                  f"{info.config.describe()}")
+            seconds = f"{r['train_seconds']:7.1f}" if r["train_seconds"] is not None else "      –"
+            print(f"{r['run_id']:32s} acc {r['test_accuracy']:.4f}  {seconds} s  {info.config.describe()}")
         else:
             print(f"{r['run_id']:32s} DAMAGED: {r['damaged']}")
 
@@ -179,37 +180,47 @@ def cmd_eval(args):
         print(f"  {name:10s} precision {m['precision']:.3f} recall {m['recall']:.3f} f1 {m['f1']:.3f}")
 
 
-def _read_texts(args) -> list[str]:
+PREDICT_BATCH = 512      # texts of a --file predicted (and printed) at a time
+
+
+def _text_batches(args):
+    """The texts to predict in batches; a --file is streamed (see :mod:`rnnlab.text_file`)."""
     if args.file and args.text:
         raise UsageError("give texts or --file, not both")
-    if args.file:
-        try:
-            with open(args.file, encoding="utf-8") as f:
-                lines = [line.rstrip("\n") for line in f]
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {args.file}: {exc}") from None
-        lines = [line for line in lines if line.strip()]
-        if not lines:
-            raise UsageError(f"{args.file} holds no text")
-        return lines
-    if not args.text:
-        raise UsageError("give at least one text, or --file FILE with one text per line")
-    return args.text
+    if not args.file:
+        if not args.text:
+            raise UsageError("give at least one text, or --file FILE with one text per line")
+        yield args.text
+        return
+    from .text_file import text_lines
+    lines = text_lines(args.file)
+    batch = list(itertools.islice(lines, PREDICT_BATCH))
+    if not batch:
+        raise UsageError(f"{args.file} holds no text")
+    while batch:
+        yield batch
+        batch = list(itertools.islice(lines, PREDICT_BATCH))
 
 
 def cmd_predict(args):
+    from .config import CLASS_NAMES
     from .inference import Predictor
     from .runs import RunStore
-    text_list = _read_texts(args)
-    run = RunStore().load(args.run)
-    results = Predictor(run.model).predict(text_list)
+    batches = _text_batches(args)
+    first = next(batches)                # the file is readable and holds text: now load the run
+    predictor = Predictor(RunStore().load(args.run).model)
     if args.json:
-        _print_json(results)
-        return
-    from .config import CLASS_NAMES
-    for r in results:
-        probs = "  ".join(f"{name} {p:.3f}" for name, p in zip(CLASS_NAMES, r["probabilities"]))
-        print(f"{r['predicted_class']:9s} | {probs} | {r['text']}")
+        print("[")
+    for number, batch in enumerate(itertools.chain([first], batches)):
+        for i, r in enumerate(predictor.predict(batch)):
+            if args.json:
+                comma = "" if number == 0 and i == 0 else ","
+                print(comma + json.dumps(r, indent=2, ensure_ascii=False))
+                continue
+            probs = "  ".join(f"{name} {p:.3f}" for name, p in zip(CLASS_NAMES, r["probabilities"]))
+            print(f"{r['predicted_class']:9s} | {probs} | {r['text']}")
+    if args.json:
+        print("]")
 
 
 def cmd_bench(args):
@@ -275,12 +286,13 @@ def main(argv=None) -> int:
     from .data import DataError
     from .inference import InputError
     from .runs import RunStoreError
+    from .text_file import TextFileError
     from .training import TrainingError
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         args.func(args)
-    except (UsageError, ConfigError, DataError, RunStoreError, InputError, TrainingError) as exc:
+    except (UsageError, ConfigError, DataError, RunStoreError, InputError, TrainingError, TextFileError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"rnnlab: error: {message}", file=sys.stderr)
         return 2
