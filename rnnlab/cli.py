@@ -209,18 +209,23 @@ def cmd_predict(args):
     batches = _text_batches(args)
     first = next(batches)                # the file is readable and holds text: now load the run
     predictor = Predictor(RunStore().load(args.run).model)
+    results = (r for batch in itertools.chain([first], batches) for r in predictor.predict(batch))
     if args.json:
-        print("[")
-    for number, batch in enumerate(itertools.chain([first], batches)):
-        for i, r in enumerate(predictor.predict(batch)):
-            if args.json:
-                comma = "" if number == 0 and i == 0 else ","
-                print(comma + json.dumps(r, indent=2, ensure_ascii=False))
-                continue
-            probs = "  ".join(f"{name} {p:.3f}" for name, p in zip(CLASS_NAMES, r["probabilities"]))
-            print(f"{r['predicted_class']:9s} | {probs} | {r['text']}")
-    if args.json:
-        print("]")
+        _print_json_list(results)
+        return
+    for r in results:
+        probs = "  ".join(f"{name} {p:.3f}" for name, p in zip(CLASS_NAMES, r["probabilities"]))
+        print(f"{r['predicted_class']:9s} | {probs} | {r['text']}")
+
+
+def _print_json_list(items) -> None:
+    """A JSON list printed item by item; nothing is printed before the first item exists,
+    so a bad first text leaves stdout empty."""
+    opening = "["
+    for item in items:
+        print(opening + json.dumps(item, indent=2, ensure_ascii=False))
+        opening = ","
+    print("]" if opening == "," else "[]")
 
 
 def cmd_bench(args):
