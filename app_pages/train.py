@@ -1,7 +1,6 @@
 """Train: configure a run, watch it learn, read its test results, manage saved runs."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import fields
 
@@ -276,8 +275,8 @@ else:
             ui.run_downloads(pick, key="pick-dl")
         with st.expander(tr("runs.details"), expanded=False):
             try:
-                history = json.loads(res.run_file(pick, "history.json"))
-            except (OSError, ValueError) as exc:
+                history = res.store().history(pick)
+            except RunStoreError as exc:
                 st.error(str(exc))
             else:
                 ui.history_curves(history, key=f"hist-{pick}")

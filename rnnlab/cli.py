@@ -6,7 +6,9 @@ messages go to stderr. Bad input exits with code 2 and a one-line message.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import math
 import sys
 import time
 from dataclasses import fields
@@ -81,14 +83,27 @@ def config_from_args(args) -> RunConfig:
     return config.replace(**changes)
 
 
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
 def cmd_train(args):
     from .runs import RunStore
-    from .training import train
+    from .training import TrainingError, train
     config = config_from_args(args)
     store = RunStore()
-    run_id = config.run_id()
-    print(f"training {run_id}: {config.describe()}", file=sys.stderr)
+    print(f"training {config.run_id()}: {config.describe()}", file=sys.stderr)
     result = train(config, callbacks=[ProgressBar()], time_budget_s=args.time_budget)
+    if not result.metrics["samples_seen"]:
+        raise TrainingError(f"training stopped ({result.stop_reason}) before it read any text; nothing saved")
+    # A stopped training is not its config's run: saved beside it, as the app's queue does.
+    run_id = config.run_id() + ("-partial" if result.stopped_early else "")
     store.save(run_id, result.model, config, result.history, result.metrics)
     out = {"run_id": run_id, "test_accuracy": result.metrics["test_accuracy"],
            "test_titles_accuracy": result.metrics["test_titles_accuracy"],
@@ -111,7 +126,7 @@ def cmd_zoo(args):
     rows = []
     for name, config in PRESETS.items():
         run_id = config.run_id()
-        if store.info(run_id).ok and not args.retrain:
+        if store.info(run_id).finished and not args.retrain:
             print(f"{name}: {run_id} already in the store", file=sys.stderr)
             rows.append({"preset": name, "run_id": run_id, "trained": False,
                          "test_accuracy": store.info(run_id).metrics.get("test_accuracy"), "train_seconds": 0.0})
@@ -143,8 +158,8 @@ def cmd_runs(args):
         print("no runs yet: train one with `python -m rnnlab train`")
     for r, info in zip(rows, runs):
         if r["ok"]:
-            print(f"{r['run_id']:32s} acc {r['test_accuracy']:.4f}  {r['train_seconds']:7.1f} s  "
-                  f"{info.config.describe()}")
+            seconds = f"{r['train_seconds']:7.1f}" if r["train_seconds"] is not None else "      –"
+            print(f"{r['run_id']:32s} acc {r['test_accuracy']:.4f}  {seconds} s  {info.config.describe()}")
         else:
             print(f"{r['run_id']:32s} DAMAGED: {r['damaged']}")
 
@@ -165,37 +180,52 @@ def cmd_eval(args):
         print(f"  {name:10s} precision {m['precision']:.3f} recall {m['recall']:.3f} f1 {m['f1']:.3f}")
 
 
-def _read_texts(args) -> list[str]:
+PREDICT_BATCH = 512      # texts of a --file predicted (and printed) at a time
+
+
+def _text_batches(args):
+    """The texts to predict in batches; a --file is streamed (see :mod:`rnnlab.text_file`)."""
     if args.file and args.text:
         raise UsageError("give texts or --file, not both")
-    if args.file:
-        try:
-            with open(args.file, encoding="utf-8") as f:
-                lines = [line.rstrip("\n") for line in f]
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {args.file}: {exc}") from None
-        lines = [line for line in lines if line.strip()]
-        if not lines:
-            raise UsageError(f"{args.file} holds no text")
-        return lines
-    if not args.text:
-        raise UsageError("give at least one text, or --file FILE with one text per line")
-    return args.text
+    if not args.file:
+        if not args.text:
+            raise UsageError("give at least one text, or --file FILE with one text per line")
+        yield args.text
+        return
+    from .text_file import text_lines
+    lines = text_lines(args.file)
+    batch = list(itertools.islice(lines, PREDICT_BATCH))
+    if not batch:
+        raise UsageError(f"{args.file} holds no text")
+    while batch:
+        yield batch
+        batch = list(itertools.islice(lines, PREDICT_BATCH))
 
 
 def cmd_predict(args):
+    from .config import CLASS_NAMES
     from .inference import Predictor
     from .runs import RunStore
-    text_list = _read_texts(args)
-    run = RunStore().load(args.run)
-    results = Predictor(run.model).predict(text_list)
+    batches = _text_batches(args)
+    first = next(batches)                # the file is readable and holds text: now load the run
+    predictor = Predictor(RunStore().load(args.run).model)
+    results = (r for batch in itertools.chain([first], batches) for r in predictor.predict(batch))
     if args.json:
-        _print_json(results)
+        _print_json_list(results)
         return
-    from .config import CLASS_NAMES
     for r in results:
         probs = "  ".join(f"{name} {p:.3f}" for name, p in zip(CLASS_NAMES, r["probabilities"]))
         print(f"{r['predicted_class']:9s} | {probs} | {r['text']}")
+
+
+def _print_json_list(items) -> None:
+    """A JSON list printed item by item; nothing is printed before the first item exists,
+    so a bad first text leaves stdout empty."""
+    opening = "["
+    for item in items:
+        print(opening + json.dumps(item, indent=2, ensure_ascii=False))
+        opening = ","
+    print("]" if opening == "," else "[]")
 
 
 def cmd_bench(args):
@@ -239,7 +269,8 @@ def _add_config_options(p):
             kind = float if f.type in ("float", float) else int
             p.add_argument(flag, dest=f.name, type=kind, default=None,
                            help=f"{allowed[0]}..{allowed[1]}" if allowed else None)
-    p.add_argument("--time-budget", type=float, default=None, help="stop training after this many seconds")
+    p.add_argument("--time-budget", type=_positive_seconds, default=None,
+                   help="stop training after this many seconds (the run is then saved as RUN_ID-partial)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -315,12 +346,13 @@ def main(argv=None) -> int:
     from .inference import InputError
     from .runs import RunStoreError
     from .serve import ServeError
+    from .text_file import TextFileError
     from .training import TrainingError
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         args.func(args)
-    except (UsageError, ConfigError, DataError, RunStoreError, InputError, TrainingError) as exc:
+    except (UsageError, ConfigError, DataError, RunStoreError, InputError, TrainingError, TextFileError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"rnnlab: error: {message}", file=sys.stderr)
         return 2

@@ -20,7 +20,9 @@ import csv
 import functools
 import io
 import os
+import socket
 import sys
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,10 @@ REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "ag_news"
 SPLIT_FILES = ("train.csv", "test.csv")
 COLUMNS = ("label", "title", "description")
 _CLASSES = {str(i + 1): i for i in range(len(CLASS_NAMES))}
+# Where tfds downloads ag_news_subset from; probed first, because offline tfds retries
+# the download for minutes before it gives up.
+TFDS_DOWNLOAD_HOST = ("drive.google.com", 443)
+ONLINE_PROBE_TIMEOUT_S = 5.0
 _HOW_TO_PROVIDE = (f"set {ENV_VAR} to a folder holding train.csv and test.csv (ag_news_csv format), "
                    f"or put those two files in {REPO_DATA_DIR}")
 
@@ -163,6 +169,8 @@ def _load_tfds() -> AgNews:
     try:
         import tensorflow_datasets as tfds
 
+        if not tfds.builder("ag_news_subset").is_prepared():
+            _check_download_reachable()
         # tfds prints its download progress to stdout, which would corrupt `rnnlab data --json`.
         with contextlib.redirect_stdout(sys.stderr):
             train, test = tfds.load("ag_news_subset", split=["train", "test"])
@@ -173,6 +181,20 @@ def _load_tfds() -> AgNews:
                         f"and tfds could not load ag_news_subset ({type(exc).__name__}: {exc}). "
                         f"To provide the data, {_HOW_TO_PROVIDE}.") from exc
     return AgNews(train=frames[0], test=frames[1], source="tfds ag_news_subset")
+
+
+def _check_download_reachable() -> None:
+    """Raise OSError within seconds when tfds could not download (offline, say).
+
+    Behind an HTTPS proxy a direct connection says nothing, so tfds is left to try.
+    """
+    if urllib.request.getproxies().get("https"):
+        return
+    try:
+        socket.create_connection(TFDS_DOWNLOAD_HOST, timeout=ONLINE_PROBE_TIMEOUT_S).close()
+    except OSError as exc:
+        raise OSError(f"offline? {TFDS_DOWNLOAD_HOST[0]} cannot be reached to download it "
+                      f"({exc.strerror or exc})") from None
 
 
 def _frame_from_batches(batches) -> pd.DataFrame:

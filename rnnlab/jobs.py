@@ -28,6 +28,7 @@ QUEUED, RUNNING, FINISHED, STOPPED, DISCARDED, FAILED, REUSED = (
     "queued", "running", "finished", "stopped", "discarded", "failed", "reused")
 ACTIVE = (QUEUED, RUNNING)
 POLL_S = 0.5      # how often waiting jobs look again for a store slot another process freed
+MAX_ENDED_JOBS = 200          # ended jobs kept for pages to show; older ones are forgotten
 
 
 def default_max_concurrent() -> int:
@@ -115,21 +116,23 @@ class TrainingQueue:
         """Queue a training, or hand back the finished run or active job with this config.
 
         ``requester`` (a session id) is recorded, so that one person's Stop does not end
-        a training that others joined (see :meth:`stop`).
+        a training that others joined (see :meth:`stop`). A job that is stopping (still
+        evaluating, say) is never joined: it will not give this config's run.
         """
         run_id = config.run_id()
         with self._lock:
             for job in self._jobs.values():
-                if job.run_id == run_id and job.active:
+                if job.run_id == run_id and job.active and not job.stop_event.is_set():
                     job.requesters.add(requester)
                     return job
             job = TrainingJob(f"job-{next(self._ids)}", config, run_id, requesters={requester})
             self._jobs[job.job_id] = job
             info = self.store.info(run_id)
-            if info.ok:
+            if info.finished:
                 job.state, job.saved_run_id, job.metrics = REUSED, run_id, info.metrics
-                return job
-            self._pending.append(job)
+            else:
+                self._pending.append(job)
+            self._forget_old_jobs()
         self._dispatch()
         return job
 
@@ -139,8 +142,10 @@ class TrainingQueue:
         With a ``requester``, that person leaves the job; it stops only when nobody else
         waits for it. Returns whether the job was asked to stop.
         """
-        job = self._jobs[job_id]
         with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return False
             if requester is not None:
                 job.requesters.discard(requester)
                 if job.requesters:
@@ -150,8 +155,14 @@ class TrainingQueue:
                 self._pending.remove(job)
                 job.state = DISCARDED
                 return True
-        job.stop_event.set()
+            job.stop_event.set()        # under the lock, so no request joins it from now on
         return True
+
+    def _forget_old_jobs(self) -> None:
+        """Keep every active job and the newest ``MAX_ENDED_JOBS`` ended ones (call under the lock)."""
+        ended = [job_id for job_id, job in self._jobs.items() if not job.active]
+        for job_id in ended[:-MAX_ENDED_JOBS]:
+            del self._jobs[job_id]
 
     def get(self, job_id: str) -> TrainingJob | None:
         return self._jobs.get(job_id)

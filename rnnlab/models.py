@@ -121,3 +121,26 @@ def vectorize(model: keras.Model, texts: list[str]) -> list[list[int]]:
         ragged = tf.RaggedTensor.from_tensor(vectorizer(chunk), padding=0)
         out.extend(row[:max_length] for row in ragged.to_list())
     return out
+
+
+def model_problem(model, config: RunConfig) -> str:
+    """What makes a loaded model other than the text model ``config`` builds (``""`` if nothing).
+
+    A foreign ``.keras`` file (any valid Keras model) loads fine but lacks the named
+    layers every reader relies on; this says so before a reader trips over it.
+    """
+    expected = {"vectorizer": keras.layers.TextVectorization, "truncate": Truncate,
+                "embedding": keras.layers.Embedding, "classifier": keras.layers.Dense}
+    layers = {layer.name: layer for layer in getattr(model, "layers", [])}
+    for name, kind in expected.items():
+        if not isinstance(layers.get(name), kind):
+            return f"is not an RNN Lab model (no {kind.__name__} layer named {name!r})"
+    recurrent = [layers[name] for name in recurrent_layer_names(model)]
+    cell = _CELL_LAYERS[config.cell]
+    if len(recurrent) != config.layers or not all(
+            isinstance(getattr(layer, "forward_layer", layer) if config.bidirectional else layer, cell)
+            and isinstance(layer, keras.layers.Bidirectional) == config.bidirectional for layer in recurrent):
+        return f"does not hold the recurrent layers its config.json describes ({config.describe()})"
+    if layers["classifier"].units != len(CLASS_NAMES):
+        return f"does not end in {len(CLASS_NAMES)} classes"
+    return ""

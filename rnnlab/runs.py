@@ -14,17 +14,22 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import ConfigError, RunConfig
+from .run_checks import file_size_problem, history_problem, metrics_problem, model_zip_problem
 
 RUN_FILES = ("model.keras", "config.json", "history.json", "metrics.json")
 _RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _TMP_PREFIX = ".tmp-"
 _TRASH_PREFIX = ".trash-"
+# Temporary folders older than this are leftovers of a crash (a save takes seconds); younger
+# ones may be another server's save in progress, so automatic cleaning leaves them.
+LEFTOVER_AGE_S = 3600.0
 
 if TYPE_CHECKING:  # Keras is imported only where a model is loaded: pages list runs without it
     import keras
@@ -59,6 +64,11 @@ class RunInfo:
     def ok(self) -> bool:
         return not self.damaged
 
+    @property
+    def finished(self) -> bool:
+        """Whole and trained to its end: what a request for its config may reuse."""
+        return self.ok and not self.metrics.get("stopped_early") and self.metrics.get("samples_seen", 1) > 0
+
 
 @dataclass
 class LoadedRun:
@@ -86,8 +96,34 @@ def _json_default(value):
 
 
 def _read_json(path: Path):
+    """A run's JSON file, parsed; ValueError for a file too large or nested too deeply."""
+    problem = file_size_problem(path)
+    if problem:
+        raise ValueError(problem)
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except RecursionError:
+            raise ValueError(f"{path.name} is nested too deeply") from None
+
+
+def _remove(path: Path) -> bool:
+    """Remove a file, a link (never what it points to) or a folder; whether it is gone."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            path.unlink()
+        else:
+            shutil.rmtree(path)
+    except OSError:
+        pass
+    return not os.path.lexists(path)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:          # deleted meanwhile, or a dangling link
+        return 0.0
 
 
 class RunStore:
@@ -97,17 +133,6 @@ class RunStore:
     def path(self, run_id: str) -> Path:
         return self.root / check_run_id(run_id)
 
-    def stamp(self, run_id: str) -> int:
-        """A version of the run for cache keys: the newest mtime of its model and config.
-
-        Not the folder's mtime: writing the run's own ``pca.json`` must not make it new.
-        """
-        path = self.path(run_id)
-        try:
-            return max((path / name).stat().st_mtime_ns for name in ("model.keras", "config.json"))
-        except OSError:
-            raise RunStoreError(f"no run {run_id!r} in {self.root}") from None
-
     def exists(self, run_id: str) -> bool:
         return self.path(run_id).is_dir()
 
@@ -116,6 +141,7 @@ class RunStore:
         """Write a run atomically; an existing run of that id is replaced."""
         final = self.path(run_id)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.clean_leftovers(older_than_s=LEFTOVER_AGE_S)
         tmp = self.root / f"{_TMP_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
@@ -154,26 +180,59 @@ class RunStore:
         raise RunStoreError(f"could not replace run {final.name!r}: other processes keep writing it")
 
     def delete(self, run_id: str) -> None:
-        path = self.path(run_id)
-        if not path.exists():
-            raise RunStoreError(f"no run {run_id!r} in {self.root}")
-        trash = self.root / f"{_TRASH_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
-        os.rename(path, trash)
-        shutil.rmtree(trash, ignore_errors=True)
+        """Delete a run, or a folder :meth:`list` reported under a name that is no run id.
 
-    def clean_leftovers(self) -> int:
-        """Remove temporary folders left by crashed saves; returns how many."""
-        if not self.root.is_dir():
+        A run that is a link to a folder elsewhere loses only its link. Every failure (a
+        read-only store, no permission, someone else deleting it first) is a RunStoreError.
+        """
+        path = self._entry(run_id)
+        trash = self.root / f"{_TRASH_PREFIX}{run_id if _RUN_ID.match(run_id) else 'entry'}-{uuid.uuid4().hex[:8]}"
+        try:
+            os.rename(path, trash)
+        except FileNotFoundError:
+            raise RunStoreError(f"no run {run_id!r} in {self.root} (deleted meanwhile?)") from None
+        except OSError as exc:
+            raise RunStoreError(f"cannot delete run {run_id!r}: {exc.strerror or exc}") from None
+        _remove(trash)      # what stays (no permission inside) is hidden, and cleaned later
+
+    def _entry(self, name: str) -> Path:
+        """A run's folder, or a badly named folder right inside the store (never outside it)."""
+        try:
+            return self.path(name)
+        except RunStoreError:
+            candidate = self.root / name if isinstance(name, str) and name and "\x00" not in name else None
+            if (candidate is None or name.startswith(".") or candidate.parent != self.root
+                    or not os.path.lexists(candidate)):
+                raise
+            return candidate
+
+    def clean_leftovers(self, older_than_s: float = 0.0) -> int:
+        """Remove temporary folders left by crashed saves and deletes; returns how many.
+
+        ``older_than_s`` spares younger ones (another process may be saving right now).
+        """
+        try:
+            entries = [e for e in self.root.iterdir() if e.name.startswith((_TMP_PREFIX, _TRASH_PREFIX))]
+        except OSError:
             return 0
+        now = time.time()
         count = 0
-        for entry in self.root.iterdir():
-            if entry.name.startswith((_TMP_PREFIX, _TRASH_PREFIX)) and entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
+        for entry in entries:
+            try:
+                age = now - entry.lstat().st_mtime
+            except OSError:
+                continue
+            if age >= older_than_s and _remove(entry):
                 count += 1
         return count
 
     # -- reading ---------------------------------------------------------------------
     def info(self, run_id: str) -> RunInfo:
+        """What the runs list shows of a run, every file checked for what pages read from it.
+
+        The history is checked by its size only (it can be large and the list does not
+        show it); :meth:`history` and :meth:`load` check its content.
+        """
         path = self.path(run_id)
         info = RunInfo(run_id, path)
         if not path.is_dir():
@@ -184,15 +243,19 @@ class RunStore:
             info.damaged = f"missing {', '.join(missing)}"
             return info
         try:
-            info.config = RunConfig.from_dict(_read_json(path / "config.json"))
+            config = RunConfig.from_dict(_read_json(path / "config.json"))
         except (OSError, ValueError, TypeError, ConfigError) as exc:
             info.damaged = f"config.json unreadable: {exc}"
             return info
+        info.config = config
         try:
-            info.metrics = _read_json(path / "metrics.json")
-            _read_json(path / "history.json")
+            metrics = _read_json(path / "metrics.json")
+            info.damaged = (metrics_problem(metrics) or file_size_problem(path / "history.json")
+                            or model_zip_problem(path / "model.keras"))
         except (OSError, ValueError) as exc:
             info.damaged = f"metrics or history unreadable: {exc}"
+        if not info.damaged:
+            info.metrics = metrics
         return info
 
     def list(self) -> list[RunInfo]:
@@ -207,8 +270,34 @@ class RunStore:
                 runs.append(RunInfo(entry.name, entry, damaged="folder name is not a valid run id"))
                 continue
             runs.append(self.info(entry.name))
-        runs.sort(key=lambda r: r.path.stat().st_mtime if r.path.exists() else 0, reverse=True)
+        runs.sort(key=lambda r: _mtime(r.path), reverse=True)
         return runs
+
+    def history(self, run_id: str) -> dict:
+        """A run's ``history.json``, checked; RunStoreError when it cannot be read or is wrong."""
+        try:
+            history = _read_json(self.path(run_id) / "history.json")
+        except (OSError, ValueError) as exc:
+            raise RunStoreError(f"run {run_id!r} is damaged: history.json unreadable: {exc}") from None
+        problem = history_problem(history)
+        if problem:
+            raise RunStoreError(f"run {run_id!r} is damaged: {problem}")
+        return history
+
+    def stamp(self, run_id: str) -> int:
+        """A cache key for a loaded run: it changes when the run is saved again or replaced,
+        not when a file is added beside its own (the trace engine's ``pca.json``)."""
+        path = self.path(run_id)
+        if not path.is_dir():
+            raise RunStoreError(f"no run {run_id!r} in {self.root}")
+        stats = []
+        for name in ("model.keras", "config.json"):
+            try:
+                st = os.stat(path / name)
+                stats.append((st.st_ino, st.st_mtime_ns, st.st_size))
+            except OSError:
+                stats.append(None)     # load() will report the run as damaged
+        return hash(tuple(stats))
 
     def load(self, run_id: str) -> LoadedRun:
         info = self.info(run_id)
@@ -216,15 +305,18 @@ class RunStore:
             raise RunStoreError(f"no run {run_id!r} in {self.root}")
         if info.damaged:
             raise RunStoreError(f"run {run_id!r} is damaged: {info.damaged}")
+        history = self.history(run_id)
+        # Importing registers rnnlab's serializable layers and functions.
+        from .models import model_problem
         try:
-            # Importing registers rnnlab's serializable layers and functions.
-            from . import models  # noqa: F401
             import keras
             model = keras.saving.load_model(info.path / "model.keras", safe_mode=True, compile=False)
-            history = _read_json(info.path / "history.json")
         except Exception as exc:  # a truncated zip, a foreign file: report, don't crash
             raise RunStoreError(f"run {run_id!r} is damaged: model.keras cannot be loaded "
                                 f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        problem = model_problem(model, info.config)
+        if problem:
+            raise RunStoreError(f"run {run_id!r} is damaged: model.keras {problem}")
         return LoadedRun(run_id, info.config, model, history, info.metrics, info.path)
 
 

@@ -51,6 +51,7 @@ UNK_ID = 1
 PAD_ID = 0
 PCA_FILE = "pca.json"
 PCA_VERSION = 1
+PCA_MAX_BYTES = 16 * 1024 * 1024            # a basis is a few hundred kB at most
 PCA_SAMPLE_SIZE = 300
 PCA_SEED = 20240
 NEURON_SAMPLE_SIZE = 1000
@@ -258,16 +259,16 @@ class Tracer:
             return None
 
     def _load_basis(self) -> dict | None:
+        """The cached basis, or None (then it is fitted and written again) when pca.json is
+        missing, stale or wrong in any field a page draws from."""
         try:
+            if (self.path / PCA_FILE).stat().st_size > PCA_MAX_BYTES:
+                return None
             with open(self.path / PCA_FILE, encoding="utf-8") as f:
                 data = json.load(f)
-            dim = self.weights.layers[-1].output_dim
-            if (data.get("version") != PCA_VERSION or data.get("run_id") != self.run_id or data.get("dim") != dim
-                    or np.asarray(data["mean"]).shape != (dim,) or np.asarray(data["components"]).shape != (2, dim)):
-                return None
-            return data
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, RecursionError):
             return None
+        return data if _valid_basis(data, self.run_id, self.weights.layers[-1].output_dim) else None
 
     def _fit_basis(self) -> dict:
         titles, ids, labels = self._sample_titles(PCA_SAMPLE_SIZE, PCA_SEED)
@@ -433,6 +434,28 @@ class Tracer:
             out[name] = {"probabilities": p, "state_drift": np.linalg.norm(feats - feats[0], axis=1),
                          "predicted_class": [CLASS_NAMES[i] for i in p.argmax(axis=1)]}
         return out
+
+
+def _valid_basis(data, run_id: str, dim: int) -> bool:
+    """Whether a parsed pca.json is this run's basis with every field of the right type and shape."""
+    if not isinstance(data, dict) or any(data.get(key) != value for key, value in
+                                         (("version", PCA_VERSION), ("run_id", run_id), ("dim", dim))):
+        return False
+    bounds, centroids = data.get("bounds"), data.get("class_centroids")
+    return (_numbers(data.get("mean"), (dim,)) and _numbers(data.get("components"), (2, dim))
+            and _numbers(data.get("explained_variance_ratio"), (2,))
+            and isinstance(bounds, dict) and all(_numbers(bounds.get(axis), (2,)) for axis in "xy")
+            and isinstance(centroids, dict) and set(centroids) <= set(CLASS_NAMES)
+            and all(_numbers(point, (2,)) for point in centroids.values()))
+
+
+def _numbers(value, shape: tuple) -> bool:
+    """Whether ``value`` is an array of finite JSON numbers (not text, not booleans) of ``shape``."""
+    try:
+        array = np.asarray(value)
+    except ValueError:                      # ragged nesting
+        return False
+    return array.shape == shape and array.dtype.kind in "iuf" and bool(np.isfinite(array).all())
 
 
 def project(basis: dict, states: np.ndarray) -> np.ndarray:

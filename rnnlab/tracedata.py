@@ -115,6 +115,24 @@ class Trace:
             data["pca_x"], data["pca_y"] = self.projection[:, 0], self.projection[:, 1]
         return pd.DataFrame(data)
 
+    def to_csv(self) -> bytes:
+        """:meth:`to_frame` as UTF-8 CSV that a spreadsheet never runs: text cells are
+        neutralised as OWASP recommends for CSV injection (see :func:`csv_text`)."""
+        frame = self.to_frame()
+        for column in frame.columns:
+            if not pd.api.types.is_numeric_dtype(frame[column]):
+                frame[column] = frame[column].map(csv_text)
+        return frame.to_csv(index=False).encode("utf-8")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value):
+    """A text cell a spreadsheet shows as text: one starting with ``= + - @``, a tab or a
+    carriage return (a formula to Excel, LibreOffice, Sheets) gets a leading ``'``."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
 
 def _floats(array) -> list:
     return np.asarray(array, dtype=np.float64).tolist()

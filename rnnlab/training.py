@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import keras
@@ -92,18 +93,24 @@ def predict_encoded(tokens: keras.Model, ids: list[np.ndarray], batch_size: int 
     return probs
 
 
-_PREDICT_FNS: "dict[int, tf.types.experimental.GenericFunction]" = {}
+# Weak keys, and functions that reach their model only through a weak reference: a
+# dropped model (every training makes one) is freed with its compiled function.
+_PREDICT_FNS: "weakref.WeakKeyDictionary[keras.Model, tf.types.experimental.GenericFunction]" = (
+    weakref.WeakKeyDictionary())
+_PREDICT_FNS_LOCK = threading.Lock()
 
 
 def _predict_fn(tokens: keras.Model):
     """One compiled prediction function per token model, reused across calls."""
-    fn = _PREDICT_FNS.get(id(tokens))
-    if fn is None or fn.__rnnlab_model__ is not tokens:
-        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int64)], reduce_retracing=True)
-        def fn(batch):
-            return tokens(batch, training=False)
-        fn.__rnnlab_model__ = tokens
-        _PREDICT_FNS[id(tokens)] = fn
+    with _PREDICT_FNS_LOCK:
+        fn = _PREDICT_FNS.get(tokens)
+        if fn is None:
+            model = weakref.ref(tokens)
+
+            @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int64)], reduce_retracing=True)
+            def fn(batch):
+                return model()(batch, training=False)
+            _PREDICT_FNS[tokens] = fn
     return fn
 
 
@@ -196,6 +203,8 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
     Under a strategy with several replicas each batch holds ``batch_size`` rows per
     replica, split between them.
     """
+    if time_budget_s is not None and not (isinstance(time_budget_s, (int, float)) and 0 < time_budget_s < math.inf):
+        raise ValueError(f"time_budget_s must be a positive number of seconds, got {time_budget_s!r}")
     callbacks = list(callbacks)
     stop = stop or threading.Event()
     device = configure_devices()

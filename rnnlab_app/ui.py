@@ -493,7 +493,7 @@ def curves_figure(curve, epochs):
 
 def trace_csv(trace_obj) -> bytes | None:
     try:
-        return trace_obj.to_frame().to_csv(index=False).encode("utf-8")
+        return trace_obj.to_csv()
     except Exception:  # a frame the trace engine can't make must not break the page
         return None
 

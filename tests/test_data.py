@@ -169,8 +169,10 @@ def test_repo_folder_when_env_unset_or_empty(tmp_path, monkeypatch):
 
 @pytest.fixture
 def no_files(tmp_path, monkeypatch):
+    """No data folder, and (for tfds) a download host that answers, as when online."""
     monkeypatch.delenv(data.ENV_VAR, raising=False)
     monkeypatch.setattr(data, "REPO_DATA_DIR", tmp_path / "no-repo-data")
+    monkeypatch.setattr(data, "_check_download_reachable", lambda: None)
 
 
 def test_tfds_fallback_with_mock_data(no_files):
@@ -195,6 +197,39 @@ def test_tfds_failure_says_how_to_provide_data(no_files, monkeypatch):
         data.load_ag_news()
     message = str(info.value)
     assert "no network" in message and data.ENV_VAR in message and "train.csv" in message
+
+
+OFFLINE = """
+import socket, sys, time
+from pathlib import Path
+
+def offline(*args, **kwargs):
+    raise socket.gaierror(-2, "Name or service not known")
+socket.getaddrinfo = offline
+import rnnlab.data as data
+data.REPO_DATA_DIR = Path(sys.argv[1])
+start = time.monotonic()
+try:
+    data.load_ag_news()
+except data.DataError as exc:
+    print(f"{time.monotonic() - start:.1f}|{exc}")
+"""
+
+
+def test_offline_without_data_fails_within_seconds(tmp_path):
+    """Issue 16 (also): on a fresh offline clone without RNNLAB_DATA_DIR the first test that
+    needed data retried the tfds download for 3 min 33 s before its error."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != data.ENV_VAR}
+    env.update(TFDS_DATA_DIR=str(tmp_path / "tfds"), TF_CPP_MIN_LOG_LEVEL="3",
+               PYTHONPATH=str(Path(data.__file__).resolve().parents[1]))
+    proc = subprocess.run([sys.executable, "-c", OFFLINE, str(tmp_path / "no-repo-data")], env=env,
+                          capture_output=True, text=True, timeout=90, cwd=tmp_path)
+    seconds, _, message = proc.stdout.strip().partition("|")
+    assert message, proc.stderr[-2000:]
+    assert float(seconds) < 15 and data.ENV_VAR in message and "cannot be reached" in message, message
 
 
 # -- subsets and splits ------------------------------------------------------------

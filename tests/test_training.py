@@ -77,8 +77,16 @@ def test_stop_ends_training_within_a_batch():
 
 
 def test_time_budget_stops_training():
-    result = train(RunConfig(train_size=2000, units=8, epochs=5), time_budget_s=0.0)
+    result = train(RunConfig(train_size=2000, units=8, epochs=5), time_budget_s=1e-9)
     assert result.stopped_early and "time budget" in result.stop_reason
+
+
+@pytest.mark.parametrize("budget", [-5, 0, float("nan"), float("inf"), "10"])
+def test_a_time_budget_must_be_a_positive_number_of_seconds(budget):
+    """Finding 4 (issue 16): a negative budget stopped training before the first batch, and
+    NaN was silently ignored."""
+    with pytest.raises(ValueError, match="time_budget_s must be a positive number"):
+        train(RunConfig(train_size=400, units=8), time_budget_s=budget)
 
 
 def test_nan_loss_stops_with_a_message():
@@ -100,3 +108,19 @@ def test_nan_loss_stops_with_a_message():
     poison.model = prepared.model
     with pytest.raises(TrainingError, match="loss became nan at epoch 1, batch 3"):
         train(config, callbacks=[poison], prepared=prepared)
+
+
+def test_a_dropped_training_result_frees_its_model():
+    """Finding 1 (issue 16): every training kept its token model alive for the life of the
+    process (prediction functions cached by id with a strong reference)."""
+    import gc
+    import weakref
+
+    config = RunConfig(train_size=400, units=8, embed_dim=8, vocab_size=2000, text="title")
+    alive = []
+    for seed in (1, 2):
+        result = train(config.replace(seed=seed))
+        alive.append(weakref.ref(result.model))
+        del result
+    gc.collect()
+    assert [ref() for ref in alive] == [None, None], "a dropped result's model is still alive"
