@@ -219,7 +219,7 @@ class TrainingQueue:
             if run_lock is None:
                 continue                     # being trained elsewhere: wait for that run
             info = self.store.info(job.run_id)
-            if info.ok:
+            if info.finished:
                 run_lock.release()
                 self._pending.remove(job)
                 with job.lock:

@@ -100,16 +100,17 @@ def test_a_badly_named_folder_can_be_deleted_from_the_page(store):
     assert any("was deleted" in s.value for s in at.success)
 
 
-def test_the_first_explore_visit_loads_the_run_once(store, monkeypatch):
+def test_the_first_explore_visit_loads_the_run_once(store):
     """Finding 10 (issue 16): writing pca.json changed the run folder's mtime, the run
     cache's key, so the first Explore visit loaded the run twice (and the cache held half
-    as many runs)."""
+    as many runs). The compute worker counts its loads."""
+    from rnnlab_app import resources
     own, good, bad = store
     (own.path(good) / "pca.json").unlink(missing_ok=True)
-    loads = []
-    load = RunStore.load
-    monkeypatch.setattr(RunStore, "load", lambda self, run_id: (loads.append(run_id), load(self, run_id))[1])
-    at = open_page("explore", {"run": good, "headline": "Oil prices soar as stocks fall"})
+    before = resources.call("loads", resources.runs_root(), good)
+    at = open_page("explore", {"run": good, "headline": "Oil prices soar as stocks fall", "panel": "path"})
     assert not at.exception, [e.value for e in at.exception]
     assert (own.path(good) / "pca.json").is_file(), "the visit should have fitted the PCA basis"
-    assert loads == [good]
+    at.text_input(key="explore_headline").input("Stocks fall as oil prices soar again").run()
+    assert not at.exception
+    assert resources.call("loads", resources.runs_root(), good) == before + 1

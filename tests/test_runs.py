@@ -230,11 +230,11 @@ def test_the_load_stamp_ignores_pca_json_but_not_a_new_save(store, monkeypatch):
     from rnnlab_app import resources
     own, run = store
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(own.root))
-    before = resources._stamp(run.run_id)
+    before = resources.run_key(run.run_id)
     (own.path(run.run_id) / "pca.json").write_text("{}")
-    assert resources._stamp(run.run_id) == before
+    assert resources.run_key(run.run_id) == before
     own.save(run.run_id, run.model, run.config, run.history, run.metrics)
-    assert resources._stamp(run.run_id) != before
+    assert resources.run_key(run.run_id) != before
 
 
 def test_a_badly_named_folder_can_be_deleted(store):
