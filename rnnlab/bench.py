@@ -162,7 +162,7 @@ def _run_ours(config, n_checkpoints):
 
 def bench_gpu(presets=("lesson-bilstm", "quick")) -> dict:
     """One epoch of each preset on all available training data, on whatever device is here."""
-    from .cli import ProgressBar
+    from .progress import ProgressBar
     from .devices import configure_devices
     result = {"device": configure_devices(), "tensorflow": tf.__version__, "runs": {}}
     for name in presets:
@@ -201,7 +201,7 @@ def process_memory() -> dict:
 
 def train_memory_runs(root: str, train_size: int = 2000, count: int = 5) -> list[str]:
     """Train one run per preset (``count`` of them, lesson-bilstm always among them) into ``root``."""
-    from .cli import ProgressBar
+    from .progress import ProgressBar
     from .runs import RunStore
     store = RunStore(root)
     names = [MEMORY_PRESETS[i % len(MEMORY_PRESETS)] for i in range(count)]
@@ -234,7 +234,7 @@ def bench_memory(store_dir: str | None = None, count: int = 5, train_size: int =
     from .trace import Tracer
 
     if count < 1:
-        from .cli import UsageError
+        from .usage import UsageError
         raise UsageError("bench memory: --count must be at least 1")
     temp = None
     if store_dir is None:
