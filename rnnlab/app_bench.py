@@ -104,7 +104,7 @@ def parse_sessions(text: str) -> list[int]:
     if not counts or any(not 1 <= c <= MAX_SESSIONS for c in counts):
         raise UsageError(f"bench app: --sessions takes numbers from 1 to {MAX_SESSIONS} separated by commas "
                          f"(e.g. 1,10,30), not {text!r}")
-    return counts
+    return list(dict.fromkeys(counts))
 
 
 def pick_run(store, run_id: str | None) -> str:
@@ -134,9 +134,8 @@ def bench_app(store, run_id: str, sessions=(1, 10, 30), repeat: int = 1) -> AppB
             print(f"bench app: repetition {r}/{repeat}: server at {server.url} (pid {server.pid}), "
                   f"run {run_id}", file=sys.stderr)
             for n in sessions:
-                burst = _burst(server.url, server.pid, run_id, n, headlines)
-                print(f"  {n} sessions: {burst.answered}/{n} answered", file=sys.stderr)
-                bursts[n].append(burst)
+                bursts[n].append(burst(server.url, server.pid, run_id, n, headlines))
+                print(f"  {n} sessions: {bursts[n][-1].answered}/{n} answered", file=sys.stderr)
             seconds, problems = _switches(server.url, run_id, next(headlines))
             if seconds:
                 switches.append(statistics.median(seconds))
@@ -157,7 +156,7 @@ def _summary(n: int, bursts: list[Burst]) -> BurstSummary:
         list(dict.fromkeys(p for b in bursts for p in b.problems))[:5])
 
 
-def _burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines) -> Burst:
+def burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines) -> Burst:
     """N sessions warm up on Explore, then all ask for a new headline at the same moment."""
     own = [next(headlines) for _ in range(n)]
     seconds: list[float | None] = [None] * n
@@ -194,6 +193,9 @@ def _burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines)
     for t in threads:
         t.join(timeout=RUN_TIMEOUT_S + 60)
     cpu = proctree.cpu_seconds(server_pid) - cpu_before
+    for i, t in enumerate(threads):
+        if t.is_alive():
+            problems[i] = f"no answer within {RUN_TIMEOUT_S + 60:g} s"
     return Burst(n, [s for s in seconds if s is not None], round(cpu / n, 3),
                  [f"session {i}: {p}"[:500] for i, p in enumerate(problems) if p])
 
@@ -225,7 +227,7 @@ def print_report(result: AppBenchResult) -> None:
     print(f"bench app: run {result.run_id}{over}")
     print(f"{'sessions':>8}  {'answered':>12}  {'p50 s':>18}  {'p95 s':>18}  {'server CPU s per Explore run':>28}")
     for b in result.bursts:
-        print(f"{b.sessions:>8}  {f'{b.answered}/{b.sessions}':>12}  {str(b.p50_s):>18}  {str(b.p95_s):>18}  "
+        print(f"{b.sessions:>8}  {f'{b.answered} of {b.sessions}':>12}  {str(b.p50_s):>18}  {str(b.p95_s):>18}  "
               f"{str(b.server_cpu_s_per_run):>28}")
         for problem in b.problems:
             print(f"          not answered: {problem}")

@@ -51,7 +51,7 @@ def test_bench_app_picks_the_quick_preset_run_else_the_newest_whole_run(make_run
 
 
 def test_sessions_and_headlines():
-    assert parse_sessions("1,10,30") == [1, 10, 30]
+    assert parse_sessions("1,10,30") == [1, 10, 30] and parse_sessions("3,1,3") == [3, 1]
     headlines = [h for _, h in zip(range(500), Headlines())]
     assert len(set(headlines)) == 500
 
