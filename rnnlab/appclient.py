@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-CLASSES = ("World", "Sports", "Business", "Sci/Tech")
+from .config import CLASS_NAMES
+
 PREDICTED_LABEL = "Predicted topic"          # the English label of Explore's prediction
 
 
@@ -21,7 +22,6 @@ class ScriptRun:
 
     seconds: float
     elements: list = field(repr=False)
-    status: str = ""                         # how the server said the run ended
 
     def exceptions(self) -> list[str]:
         return [e.exception.message for e in self.elements if e.WhichOneof("type") == "exception"]
@@ -111,8 +111,7 @@ class Session:
                 elements.append(reply.delta.new_element)
                 self._remember_widget(reply.delta)
             elif kind == "script_finished":
-                return ScriptRun(time.perf_counter() - start, elements,
-                                 ForwardMsg.ScriptFinishedStatus.Name(reply.script_finished))
+                return ScriptRun(time.perf_counter() - start, elements)
 
     def _remember_widget(self, delta) -> None:
         element = delta.new_element
@@ -144,7 +143,7 @@ def explore_problem(run: ScriptRun, headline: str) -> str | None:
     from .text import clean_text
     if run.exceptions():
         return f"the page raised: {run.exceptions()[0][:300]}"
-    if run.predicted() not in CLASSES:
+    if run.predicted() not in CLASS_NAMES:
         return f"no prediction for {headline!r}; alerts: {run.texts('alert')}"
     if clean_text(headline) not in run.texts("text"):
         return f"the prediction is not for {headline!r}: the page shows {run.texts('text')}"
