@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,8 +191,9 @@ def burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines) 
     gate.wait()
     cpu_before = proctree.cpu_seconds(server_pid)
     gate.wait()
+    deadline = time.monotonic() + RUN_TIMEOUT_S + 60
     for t in threads:
-        t.join(timeout=RUN_TIMEOUT_S + 60)
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
     cpu = proctree.cpu_seconds(server_pid) - cpu_before
     for i, t in enumerate(threads):
         if t.is_alive():
