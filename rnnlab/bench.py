@@ -4,21 +4,33 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import asdict
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from .benchenv import EnvironmentWatch, check_repeat, is_spread, merge_repeats
 from .config import preset
 from .data import prepare_splits, texts
 from .training import TrainingCallback, evaluate, prepare, train
+from .usage import UsageError
+
+CHECKPOINTS = 16          # test evaluations per epoch in bench train: time to target in 1/16 epoch steps
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("what", choices=["train", "trace", "gpu", "memory"], help="which benchmark")
-    parser.add_argument("--checkpoints", type=int, default=8,
-                        help="bench train: test evaluations per epoch (default 8)")
-    parser.add_argument("--run", help="bench trace: a run id (default: train a small lesson-bilstm run)")
+    parser.add_argument("what", choices=["train", "trace", "gpu", "memory", "app"], help="which benchmark")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the benchmark N times and report the median and the spread (min-max) "
+                             "(not bench memory; default 1)")
+    parser.add_argument("--checkpoints", type=int, default=CHECKPOINTS,
+                        help=f"bench train: test evaluations per epoch (default {CHECKPOINTS})")
+    parser.add_argument("--run", help="bench trace: a run id (default: train a small lesson-bilstm run); "
+                                      "bench app: a run id in the run store (default: the quick preset's run "
+                                      "if there, else the newest whole run)")
+    parser.add_argument("--sessions", default="1,10,30",
+                        help="bench app: how many sessions ask at once, one burst per number (default 1,10,30)")
     parser.add_argument("--store", help="bench memory: a run store folder whose newest whole runs are loaded "
                                         "(default: train one run per preset into a temporary store)")
     parser.add_argument("--count", type=int, default=5, help="bench memory: how many runs to hold (default 5)")
@@ -27,24 +39,58 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> None:
+    """Check the request (one-line errors), then run the bench inside an :class:`EnvironmentWatch`."""
+    repeat = check_repeat(args.repeat)
+    if args.what == "app":
+        _run_app(args, repeat)
+        return
+    if args.what == "memory":
+        if repeat > 1:
+            raise UsageError("bench memory: --repeat is not supported (what a process holds does not vary by run)")
+        check_memory_request(args.store, args.count)
+    if args.what == "trace" and args.run is not None:
+        from .runs import RunStore, RunStoreError
+        info = RunStore().info(args.run)
+        if not info.ok:
+            raise RunStoreError(f"bench trace: run {args.run!r}: {info.damaged}")
+    watch = EnvironmentWatch(f"bench {args.what}")
     if args.what == "train":
-        result = bench_train(checkpoints=args.checkpoints)
+        result = merge_repeats([bench_train(checkpoints=args.checkpoints) for _ in range(repeat)])
     elif args.what == "gpu":
-        result = bench_gpu()
+        result = merge_repeats([bench_gpu() for _ in range(repeat)])
     elif args.what == "memory":
         result = bench_memory(args.store, count=args.count, train_size=args.train_size)
     else:
         from .trace_bench import bench_trace
-        result = bench_trace(args.run)
+        result = bench_trace(args.run, repeat=repeat)
+    result = {**result, "repeat": repeat, "environment": asdict(watch.finish())}
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         _print_table(result)
 
 
+def _run_app(args, repeat: int) -> None:
+    from .app_bench import bench_app, parse_sessions, pick_run, print_report
+    from .runs import RunStore
+    sessions = parse_sessions(args.sessions)
+    store = RunStore()
+    run_id = pick_run(store, args.run)
+    watch = EnvironmentWatch("bench app")
+    result = bench_app(store, run_id, sessions, repeat)
+    environment = watch.finish()
+    if args.json:
+        print(json.dumps({**asdict(result), "environment": asdict(environment)}, indent=2))
+    else:
+        print_report(result)
+        _print_table({"environment": asdict(environment)})
+
+
 def _print_table(result: dict, indent: str = "") -> None:
     for key, value in result.items():
-        if isinstance(value, dict):
+        if is_spread(value):
+            print(f"{indent}{key}: {value['median']} ({value['min']}-{value['max']})")
+        elif isinstance(value, dict):
             print(f"{indent}{key}:")
             _print_table(value, indent + "  ")
         elif isinstance(value, list):
@@ -66,7 +112,7 @@ class _Checkpoints:
         return next((t for t, acc in self.points if acc >= accuracy), None)
 
 
-def bench_train(checkpoints: int = 8) -> dict:
+def bench_train(checkpoints: int = CHECKPOINTS) -> dict:
     """Train the lesson's experiment D through the lesson's pipeline and through ours."""
     config = preset("lesson-bilstm")
     splits = prepare_splits(config)
@@ -162,7 +208,7 @@ def _run_ours(config, n_checkpoints):
 
 def bench_gpu(presets=("lesson-bilstm", "quick")) -> dict:
     """One epoch of each preset on all available training data, on whatever device is here."""
-    from .cli import ProgressBar
+    from .progress import ProgressBar
     from .devices import configure_devices
     result = {"device": configure_devices(), "tensorflow": tf.__version__, "runs": {}}
     for name in presets:
@@ -201,7 +247,7 @@ def process_memory() -> dict:
 
 def train_memory_runs(root: str, train_size: int = 2000, count: int = 5) -> list[str]:
     """Train one run per preset (``count`` of them, lesson-bilstm always among them) into ``root``."""
-    from .cli import ProgressBar
+    from .progress import ProgressBar
     from .runs import RunStore
     store = RunStore(root)
     names = [MEMORY_PRESETS[i % len(MEMORY_PRESETS)] for i in range(count)]
@@ -215,6 +261,16 @@ def train_memory_runs(root: str, train_size: int = 2000, count: int = 5) -> list
         store.save(config.run_id(), result.model, config, result.history, result.metrics)
         run_ids.append(config.run_id())
     return run_ids
+
+
+def check_memory_request(store_dir: str | None, count: int) -> None:
+    """Refuse a count below 1, or a given store holding fewer than ``count`` whole runs."""
+    from .runs import RunStore, RunStoreError
+    if count < 1:
+        raise UsageError("bench memory: --count must be at least 1")
+    whole = 0 if store_dir is None else sum(r.ok for r in RunStore(store_dir).list())
+    if store_dir is not None and whole < count:
+        raise RunStoreError(f"{store_dir} holds {whole} whole runs; bench memory needs {count}")
 
 
 def bench_memory(store_dir: str | None = None, count: int = 5, train_size: int = 2000) -> dict:
@@ -233,9 +289,7 @@ def bench_memory(store_dir: str | None = None, count: int = 5, train_size: int =
     from .runs import RunStore
     from .trace import Tracer
 
-    if count < 1:
-        from .cli import UsageError
-        raise UsageError("bench memory: --count must be at least 1")
+    check_memory_request(store_dir, count)
     temp = None
     if store_dir is None:
         temp = tempfile.TemporaryDirectory(prefix="rnnlab-bench-memory-")

@@ -17,17 +17,16 @@ import sys
 import tempfile
 import threading
 import urllib.request
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from rnnlab import cli, serve
+from rnnlab.appclient import Session, explore_problem
 from rnnlab.runs import RunStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_server import free_port  # noqa: E402
-from test_load import Session, check_explore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ("alpha", "bravo", "charlie", "delta")          # one per session, two sessions per app process
@@ -39,18 +38,6 @@ def command_line(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
-
-
-class BrowserSession(Session):
-    """A tab of one browser: its cookie and origin go with the websocket."""
-
-    def __init__(self, url: str, cookie: str):
-        from websockets.sync.client import connect
-        self._stack = ExitStack()
-        self.ws = self._stack.enter_context(connect(
-            url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-            open_timeout=60, ping_interval=None, additional_headers={"Cookie": cookie, "Origin": url}))
-        self.ids = {}
 
 
 def get(url: str, cookie: str = "") -> tuple[bytes, str]:
@@ -125,12 +112,12 @@ def cookies_by_app(url: str, folder: Path, count: int = 24) -> dict[str, list[st
 
 def explore(url: str, cookie: str, run_id: str, name: str) -> str:
     """Open Explore with this session's headline; its trace CSV, downloaded as the browser would."""
-    session = BrowserSession(url, cookie)
+    session = Session(url, headers={"Cookie": cookie, "Origin": url})    # a tab of one browser
     try:
         headline = f"Captain {name} scores twice as her team wins the cup"
-        _, elements = session.run("explore", {"run": run_id, "headline": headline, "panel": "downloads"})
-        check_explore(elements, headline)
-        (csv_url,) = [e.download_button.url for e in elements if e.WhichOneof("type") == "download_button"
+        run = session.run("explore", {"run": run_id, "headline": headline, "panel": "downloads"})
+        assert explore_problem(run, headline) is None, explore_problem(run, headline)
+        (csv_url,) = [e.download_button.url for e in run.elements if e.WhichOneof("type") == "download_button"
                       and e.download_button.url.endswith(".csv")]
         return get(url + csv_url, cookie)[0].decode()
     finally:

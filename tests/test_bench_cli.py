@@ -1,0 +1,62 @@
+"""The bench commands refuse bad requests with one line, before measuring anything."""
+import os
+
+import pytest
+
+from rnnlab import cli
+from rnnlab.app_bench import Headlines, parse_sessions, pick_run
+from rnnlab.bench import CHECKPOINTS, _Checkpoints
+from rnnlab.config import preset
+from rnnlab.runs import RunStore
+from rnnlab.usage import UsageError
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["app"], "holds no whole run"),
+    (["app", "--sessions", "0"], "--sessions takes numbers from 1 to 200"),
+    (["app", "--sessions", "1,ten"], "--sessions takes numbers from 1 to 200"),
+    (["app", "--sessions", ""], "--sessions takes numbers from 1 to 200"),
+    (["app", "--repeat", "0"], "--repeat must be at least 1"),
+    (["train", "--repeat", "-1"], "--repeat must be at least 1"),
+    (["memory", "--repeat", "2"], "bench memory: --repeat is not supported"),
+    (["trace", "--run", "no-such-run"], "no such run"),
+    (["trace", "--run", "Bad Id!"], "invalid run id"),
+])
+def test_bad_bench_requests_get_one_line_and_exit_code_2(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path / "empty-store"))
+    code = cli.main(["bench", *argv])
+    out = capsys.readouterr()
+    assert code == 2 and message in out.err and len(out.err.strip().splitlines()) == 1, out.err
+    assert out.out == ""
+
+
+def test_bench_app_picks_the_quick_preset_run_else_the_newest_whole_run(make_run, tmp_path):
+    run = make_run()
+    store = RunStore(tmp_path / "store")
+    stamps = iter(range(1_000_000, 2_000_000, 1000))
+
+    def save(run_id):
+        path = store.save(run_id, run.model, run.config, run.history, run.metrics)
+        stamp = next(stamps)
+        os.utime(path, (stamp, stamp))            # saved one after the other: newest last
+    save("older")
+    save("newer")
+    assert pick_run(store, None) == "newer"
+    assert pick_run(store, "older") == "older"
+    with pytest.raises(UsageError, match="holds no whole run 'missing'"):
+        pick_run(store, "missing")
+    save(preset("quick").run_id())
+    save("newest")
+    assert pick_run(store, None) == preset("quick").run_id()
+
+
+def test_sessions_and_headlines():
+    assert parse_sessions("1,10,30") == [1, 10, 30] and parse_sessions("3,1,3") == [3, 1]
+    headlines = [h for _, h in zip(range(500), Headlines())]
+    assert len(set(headlines)) == 500
+
+
+def test_bench_train_evaluates_sixteen_times_per_epoch_by_default():
+    args = cli.build_parser().parse_args(["bench", "train"])
+    assert args.checkpoints == CHECKPOINTS == 16 and args.repeat == 1
+    assert sorted(_Checkpoints(160, args.checkpoints).at) == list(range(10, 161, 10))
