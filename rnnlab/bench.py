@@ -20,7 +20,7 @@ CHECKPOINTS = 16          # test evaluations per epoch in bench train: time to t
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("what", choices=["train", "trace", "gpu", "memory", "app"], help="which benchmark")
+    parser.add_argument("what", choices=["train", "trace", "gpu", "memory", "app", "lesson", "browser"], help="which benchmark")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run the benchmark N times and report the median and the spread (min-max) "
                              "(not bench memory; default 1)")
@@ -34,15 +34,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--store", help="bench memory: a run store folder whose newest whole runs are loaded "
                                         "(default: train one run per preset into a temporary store)")
     parser.add_argument("--count", type=int, default=5, help="bench memory: how many runs to hold (default 5)")
-    parser.add_argument("--train-size", type=int, default=2000,
-                        help="bench memory: training rows of each run it trains (default 2000)")
+    parser.add_argument("--train-size", type=int, default=None,
+                        help="bench memory: training rows of each run it trains (default 2000); "
+                             "bench lesson: training texts of each lesson step (default 4000)")
 
 
 def run(args) -> None:
     """Check the request (one-line errors), then run the bench inside an :class:`EnvironmentWatch`."""
     repeat = check_repeat(args.repeat)
-    if args.what == "app":
-        _run_app(args, repeat)
+    if args.what in ("app", "browser", "lesson"):
+        {"app": _run_app, "browser": _run_browser, "lesson": _run_lesson_steps}[args.what](args, repeat)
         return
     if args.what == "memory":
         if repeat > 1:
@@ -59,7 +60,7 @@ def run(args) -> None:
     elif args.what == "gpu":
         result = merge_repeats([bench_gpu() for _ in range(repeat)])
     elif args.what == "memory":
-        result = bench_memory(args.store, count=args.count, train_size=args.train_size)
+        result = bench_memory(args.store, count=args.count, train_size=args.train_size or 2000)
     else:
         from .trace_bench import bench_trace
         result = bench_trace(args.run, repeat=repeat)
@@ -83,6 +84,39 @@ def _run_app(args, repeat: int) -> None:
         print(json.dumps({**asdict(result), "environment": asdict(environment)}, indent=2))
     else:
         print_report(result)
+        _print_table({"environment": asdict(environment)})
+
+
+def _run_browser(args, repeat: int) -> None:
+    from .app_bench import pick_run
+    from .browser_bench import bench_browser, report
+    from .runs import RunStore
+    store = RunStore()
+    run_id = pick_run(store, args.run)
+    watch = EnvironmentWatch("bench browser")
+    timings = bench_browser(str(store.root), run_id, repeat=max(repeat, 3))
+    environment = watch.finish()
+    if args.json:
+        print(json.dumps({**asdict(timings), "environment": asdict(environment)}, indent=2))
+    else:
+        print(report(timings))
+        _print_table({"environment": asdict(environment)})
+
+
+def _run_lesson_steps(args, repeat: int) -> None:
+    from .lesson_bench import lesson_bench, report
+    train_size = args.train_size or 4000
+    if train_size < 100:
+        raise UsageError("bench lesson: --train-size must be at least 100")
+    watch = EnvironmentWatch("bench lesson")
+    rounds = [lesson_bench(train_size) for _ in range(repeat)]
+    environment = watch.finish()
+    if args.json:
+        print(json.dumps({"rounds": [[asdict(t) | {"ratio": t.ratio} for t in r] for r in rounds],
+                          "environment": asdict(environment)}, indent=2))
+    else:
+        for r in rounds:
+            print(report(r))
         _print_table({"environment": asdict(environment)})
 
 
