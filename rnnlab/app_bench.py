@@ -19,9 +19,15 @@ small machine that competes with the server for the CPUs. Every repetition of
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
+import os
+import signal
 import statistics
+import subprocess
 import sys
+import urllib.request
 import tempfile
 import threading
 import time
@@ -123,15 +129,56 @@ def pick_run(store, run_id: str | None) -> str:
     return quick if quick in whole else whole[0]
 
 
-def bench_app(store, run_id: str, sessions=(1, 10, 30), repeat: int = 1) -> AppBenchResult:
-    """The bench on ``run_id`` (see :func:`pick_run`) of the run store ``store``, ``repeat`` times."""
+@dataclass
+class _Served:
+    url: str
+    pid: int                                  # CPU is summed over this process and its descendants
+    logged_traceback: object                  # () -> str | None
+
+
+@contextlib.contextmanager
+def _serve(store_root: Path, folder: Path, workers: int):
+    """One ``streamlit run`` (workers == 1), or ``python -m rnnlab serve --workers N``:
+    N app processes and one compute worker behind nginx."""
+    if workers == 1:
+        with streamlit_server(store_root, folder / "streamlit.log", timeout=120) as server:
+            yield _Served(server.url, server.pid, server.logged_traceback)
+        return
+    from .appserver import free_port
+    with open(folder / "serve.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "rnnlab", "serve", "--workers", str(workers), "--port",
+                                 str(free_port()), "--json"], env={**os.environ, "RNNLAB_RUNS_DIR": str(store_root)},
+                                text=True, stdout=subprocess.PIPE, stderr=log)
+    try:
+        lines = []
+        while not lines or lines[-1] != "}\n":
+            lines.append(proc.stdout.readline())
+            if not lines[-1]:
+                raise UsageError(f"bench app: serve ended: {(folder / 'serve.log').read_text()[-500:]}")
+        yield _Served(json.loads("".join(lines))["url"], proc.pid, lambda: None)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+def _browser_headers(url: str) -> dict:
+    """What a browser sends after its first page load: nginx's sticky cookie (if any) and its origin."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url + "/", timeout=60) as reply:
+        cookie = reply.headers.get("Set-Cookie", "").split(";")[0]
+    return {"Cookie": cookie, "Origin": url} if cookie else {}
+
+
+def bench_app(store, run_id: str, sessions=(1, 10, 30), repeat: int = 1, workers: int = 1) -> AppBenchResult:
+    """The bench on ``run_id`` (see :func:`pick_run`) of the run store ``store``, ``repeat`` times;
+    ``workers`` > 1 measures ``serve --workers N`` (nginx in front) instead of one server."""
     headlines = Headlines()
     bursts: dict[int, list[Burst]] = {n: [] for n in sessions}
     switches: list[float] = []
     switch_problems: list[str] = []
     for r in range(1, repeat + 1):
         with tempfile.TemporaryDirectory(prefix="rnnlab-bench-app-") as folder, \
-                streamlit_server(store.root, Path(folder) / "streamlit.log", timeout=120) as server:
+                _serve(Path(store.root).resolve(), Path(folder), workers) as server:
             print(f"bench app: repetition {r}/{repeat}: server at {server.url} (pid {server.pid}), "
                   f"run {run_id}", file=sys.stderr)
             for n in sessions:
@@ -167,7 +214,7 @@ def burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines) 
     def person(i: int) -> None:
         session = None
         try:
-            session = Session(url)
+            session = Session(url, headers=_browser_headers(url))
             problems[i] = explore_problem(session.run(PAGE, {"run": run_id, "headline": WARM_HEADLINE},
                                                       timeout=RUN_TIMEOUT_S), WARM_HEADLINE)
         except Exception as exc:  # noqa: BLE001 - reported per session
@@ -204,7 +251,7 @@ def burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines) 
 
 def _switches(url: str, run_id: str, headline: str) -> tuple[list[float], list[str]]:
     """Seconds of each switch of :data:`SWITCH_KEY` back and forth by one session, and what went wrong."""
-    with Session(url) as session:
+    with Session(url, headers=_browser_headers(url)) as session:
         problem = explore_problem(session.run(PAGE, {"run": run_id, "headline": headline}, timeout=RUN_TIMEOUT_S),
                                   headline)
         if problem:

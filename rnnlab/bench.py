@@ -31,6 +31,8 @@ def add_arguments(parser) -> None:
                                       "if there, else the newest whole run)")
     parser.add_argument("--sessions", default="1,10,30",
                         help="bench app: how many sessions ask at once, one burst per number (default 1,10,30)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="bench app: app processes; above 1, `serve --workers N` behind nginx (default 1)")
     parser.add_argument("--store", help="bench memory: a run store folder whose newest whole runs are loaded "
                                         "(default: train one run per preset into a temporary store)")
     parser.add_argument("--count", type=int, default=5, help="bench memory: how many runs to hold (default 5)")
@@ -78,7 +80,9 @@ def _run_app(args, repeat: int) -> None:
     store = RunStore()
     run_id = pick_run(store, args.run)
     watch = EnvironmentWatch("bench app")
-    result = bench_app(store, run_id, sessions, repeat)
+    if not 1 <= args.workers <= 16:
+        raise UsageError("bench app: --workers takes a number from 1 to 16")
+    result = bench_app(store, run_id, sessions, repeat, workers=args.workers)
     environment = watch.finish()
     if args.json:
         print(json.dumps({**asdict(result), "environment": asdict(environment)}, indent=2))
