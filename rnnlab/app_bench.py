@@ -101,6 +101,7 @@ class AppBenchResult:
     switch_key: str
     switch_s: Spread | None               # each repetition's median over SWITCHES switches
     switch_problems: list[str]
+    rss_mb: Spread | None = None          # the server and its descendants (page process, worker) at the end
 
 
 def parse_sessions(text: str) -> list[int]:
@@ -176,6 +177,7 @@ def bench_app(store, run_id: str, sessions=(1, 10, 30), repeat: int = 1, workers
     bursts: dict[int, list[Burst]] = {n: [] for n in sessions}
     switches: list[float] = []
     switch_problems: list[str] = []
+    rss: list[float] = []
     for r in range(1, repeat + 1):
         with tempfile.TemporaryDirectory(prefix="rnnlab-bench-app-") as folder, \
                 _serve(Path(store.root).resolve(), Path(folder), workers) as server:
@@ -188,11 +190,12 @@ def bench_app(store, run_id: str, sessions=(1, 10, 30), repeat: int = 1, workers
             if seconds:
                 switches.append(statistics.median(seconds))
             switch_problems.extend(problems)
+            rss.append(round(proctree.rss_bytes(server.pid) / 1e6))
             traceback = server.logged_traceback()
             if traceback:
                 print(f"bench app: warning: the server logged a traceback:\n{traceback}", file=sys.stderr)
     return AppBenchResult(run_id, repeat, [_summary(n, bursts[n]) for n in sessions], SWITCH_KEY,
-                          spread(switches), switch_problems[:5])
+                          spread(switches), switch_problems[:5], spread(rss))
 
 
 def _summary(n: int, bursts: list[Burst]) -> BurstSummary:
@@ -281,5 +284,6 @@ def print_report(result: AppBenchResult) -> None:
         for problem in b.problems:
             print(f"          not answered: {problem}")
     print(f"switching {result.switch_key} on Explore: {result.switch_s} s (median of {SWITCHES} switches)")
+    print(f"memory of the server and its worker at the end: {result.rss_mb} MB")
     for problem in result.switch_problems:
         print(f"          {problem}")
