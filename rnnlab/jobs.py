@@ -12,6 +12,8 @@ locks in the store, see :mod:`rnnlab.storelocks`).
 from __future__ import annotations
 
 import collections
+import ctypes
+import gc
 import copy
 import itertools
 import os
@@ -29,6 +31,20 @@ QUEUED, RUNNING, FINISHED, STOPPED, DISCARDED, FAILED, REUSED = (
 ACTIVE = (QUEUED, RUNNING)
 POLL_S = 0.5      # how often waiting jobs look again for a store slot another process freed
 MAX_ENDED_JOBS = 200          # ended jobs kept for pages to show; older ones are forgotten
+
+
+def release_memory() -> None:
+    """Free a finished training's memory now, and give it back to the system.
+
+    Keras models and TensorFlow functions form reference cycles that Python's collector
+    reaches only rarely (their large buffers live outside its counts), and glibc keeps
+    freed blocks for reuse: without this a server grew ~60 MB per training.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):      # not glibc: the collection alone still helps
+        pass
 
 
 def default_max_concurrent() -> int:
@@ -232,7 +248,7 @@ class TrainingQueue:
             self._pending.remove(job)
             job.state = RUNNING
             self._running.add(job.job_id)
-            threading.Thread(target=self._work, args=(job, (run_lock, slot)), name=f"rnnlab-{job.job_id}",
+            threading.Thread(target=self._run_job, args=(job, (run_lock, slot)), name=f"rnnlab-{job.job_id}",
                              daemon=True).start()
             return True
         return False
@@ -249,6 +265,10 @@ class TrainingQueue:
         with self._lock:
             self._retry_scheduled = False
         self._dispatch()
+
+    def _run_job(self, job: TrainingJob, locks: tuple) -> None:
+        self._work(job, locks)
+        release_memory()          # the training's model, optimizer and data are garbage now
 
     def _work(self, job: TrainingJob, locks: tuple) -> None:
         try:

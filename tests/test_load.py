@@ -207,7 +207,6 @@ def test_thirty_sessions_ask_for_new_headlines_at_the_same_moment(server):
     assert rss < MEMORY_LIMIT_BYTES
 
 
-@pytest.mark.xfail(strict=False, reason="model leak fixed on branch reliability")
 def test_ten_trainings_and_a_hundred_explore_runs_do_not_grow_the_server(make_run, tmp_path):
     """A long day on one server: memory after the 10th training stays within 150 MB of that after the 2nd.
 
