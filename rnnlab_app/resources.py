@@ -186,12 +186,21 @@ def figure(run_id: str, name: str, build: Callable[[], go.Figure], *key) -> go.F
     return _figures().get(("figure", *run_key(run_id), name, *key), build)
 
 
-def run_file(run_id: str, name: str) -> bytes:
-    """The bytes of one of a run's files (model.keras, config.json, ...)."""
+def _run_file_path(run_id: str, name: str) -> Path:
     if name not in ("model.keras", "config.json", "metrics.json", "history.json"):
         raise RunStoreError(f"not a run file: {name!r}")
-    with open(store().path(run_id) / name, "rb") as f:
+    return store().path(run_id) / name
+
+
+def run_file(run_id: str, name: str) -> bytes:
+    """The bytes of one of a run's files (model.keras, config.json, ...)."""
+    with open(_run_file_path(run_id, name), "rb") as f:
         return f.read()
+
+
+def run_file_size(run_id: str, name: str) -> int:
+    """The size of one of a run's files; raises OSError or RunStoreError when it cannot be read."""
+    return _run_file_path(run_id, name).stat().st_size
 
 
 def runs_frame(runs: list[RunInfo]) -> pd.DataFrame:

@@ -246,17 +246,21 @@ def validate_run_param(value: str | None, valid: list[str]) -> tuple[str | None,
 
 
 def run_downloads(run_id: str, key: str) -> None:
+    """Download buttons for the run's model and config, read only when clicked: a model's
+    bytes handed to every visitor's page would stay in the server's memory per session."""
     cols = st.columns(2)
     try:
-        model = res.run_file(run_id, "model.keras")
-        config = res.run_file(run_id, "config.json")
+        for name in ("model.keras", "config.json"):
+            res.run_file_size(run_id, name)                  # there and readable, or a message now
     except (OSError, RunStoreError) as exc:
         st.warning(tr("runs.files_missing", error=esc(exc)))
         return
-    cols[0].download_button(tr("download.model"), model, file_name=f"{run_id}.keras",
-                            mime="application/octet-stream", key=f"{key}-model", icon=":material/download:")
-    cols[1].download_button(tr("download.config"), config, file_name=f"{run_id}-config.json",
-                            mime="application/json", key=f"{key}-config", icon=":material/download:")
+    cols[0].download_button(tr("download.model"), lambda: res.run_file(run_id, "model.keras"),
+                            file_name=f"{run_id}.keras", mime="application/octet-stream", key=f"{key}-model",
+                            icon=":material/download:")
+    cols[1].download_button(tr("download.config"), lambda: res.run_file(run_id, "config.json"),
+                            file_name=f"{run_id}-config.json", mime="application/json", key=f"{key}-config",
+                            icon=":material/download:")
 
 
 # -- empty states ---------------------------------------------------------------------
