@@ -287,7 +287,7 @@ def _add_config_options(p):
         allowed = ranges.get(f.name)
         if f.type in ("bool", bool):
             p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
-        elif f.name in ("cell", "text"):
+        elif f.name in ("cell", "text", "embeddings"):
             p.add_argument(flag, dest=f.name, choices=allowed, default=None)
         else:
             kind = float if f.type in ("float", float) else int
