@@ -123,3 +123,9 @@ def test_a_saved_glove_run_loads_and_predicts_without_the_glove_package(make_run
     assert proc.returncode == 0, proc.stderr[-2000:]
     probabilities = np.array(json.loads(proc.stdout.strip().splitlines()[-1]))
     np.testing.assert_allclose(probabilities, Predictor(run.model).probabilities(TEXTS), rtol=0, atol=1e-6)
+
+
+def test_lesson_glove_is_the_masked_simple_rnn_on_frozen_glove():
+    glove_preset, masking = PRESETS["lesson-glove"], PRESETS["lesson-masking"]
+    assert (glove_preset.embeddings, glove_preset.embeddings_trainable, glove_preset.embed_dim) == ("glove", False, 50)
+    assert glove_preset.replace(embeddings="learned", embed_dim=64, vocab_size=masking.vocab_size) == masking
