@@ -71,7 +71,7 @@ def read_headlines(path: str | os.PathLike) -> LabelledHeadlines:
     """Read a UTF-8 CSV with a header naming at least ``label`` and ``headline``."""
     name = str(path)
     text = _decode(name, _read_bytes(name))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None:

@@ -48,6 +48,8 @@ def test_columns_may_come_in_any_order_and_source_is_optional(tmp_path):
     ("label,headline,source\n1,a,x\n2,Red Sox win\n", "h.csv, line 3", "2 fields"),
     ("label,headline,source\n1,a,x\n2,Red Sox win,x,y\n", "h.csv, line 3", "4 fields"),
     (b"label,headline,source\n1,a,x\n2,Caf\xe9 win,x\n", "h.csv, line 3", "not UTF-8"),
+    ('label,headline,source\n1,a,x\n2,"Red Sox win,x\n', "h.csv, line 3", "not valid CSV"),
+    ('label,headline,source\n1,a,x\n2,"Red" Sox win,x\n', "h.csv, line 3", "not valid CSV"),
     (b"\xff\xfel\x00a\x00b\x00", "h.csv, line 1", "not UTF-8"),
 ])
 def test_a_malformed_file_names_the_file_and_line(tmp_path, content, where, says):
@@ -140,3 +142,18 @@ def test_the_dev_score_is_skipped_without_a_file_and_kept_as_a_message_when_dama
     assert "line 2" in headlines_dev_metrics(model)["headlines_dev_error"]
     monkeypatch.setenv(headlines.HEADLINES_ENV, str(write(tmp_path, GOOD)))
     assert headlines_dev_metrics(model)["headlines_dev_rows"] == 4
+
+
+@pytest.mark.parametrize("entry, says", [
+    ({"headlines_dev_accuracy": 1.5}, "headlines_dev_accuracy"),
+    ({"headlines_dev_recall": {"World": "high"}}, "headlines_dev_recall"),
+    ({"headlines_dev_recall": {"Weather": 0.5}}, "headlines_dev_recall"),
+    ({"headlines_dev_rows": -1}, "headlines_dev_rows"),
+    ({"headlines_dev_error": 3}, "headlines_dev_error"),
+])
+def test_a_run_with_a_damaged_dev_score_is_reported_as_damaged(entry, says):
+    from rnnlab.run_checks import metrics_problem
+    good = {"test_accuracy": 0.5, "headlines_dev_accuracy": 0.5, "headlines_dev_rows": 4,
+            "headlines_dev_recall": {"World": 1.0, "Sports": 0.0, "Business": 0.5, "Sci/Tech": 0.5}}
+    assert metrics_problem(good) == ""
+    assert says in metrics_problem({**good, **entry})
