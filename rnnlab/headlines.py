@@ -75,7 +75,7 @@ def read_headlines(path: str | os.PathLike) -> LabelledHeadlines:
     try:
         header = next(reader, None)
         if header is None:
-            raise HeadlinesError(f"{name}: the file is empty (expected a header line label,headline,source)")
+            raise HeadlinesError(f"{name}, line 1: the file is empty (expected a header label,headline,source)")
         columns = [c.strip().lstrip("\ufeff").lower() for c in header]
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
@@ -94,7 +94,7 @@ def read_headlines(path: str | os.PathLike) -> LabelledHeadlines:
     except csv.Error as exc:
         raise HeadlinesError(f"{name}, line {reader.line_num}: not valid CSV ({exc})") from None
     if not texts:
-        raise HeadlinesError(f"{name}: the file holds a header but no headlines")
+        raise HeadlinesError(f"{name}, line 2: no headlines after the header")
     return LabelledHeadlines(name, texts, np.asarray(labels, dtype=np.int32))
 
 

@@ -37,8 +37,9 @@ def test_columns_may_come_in_any_order_and_source_is_optional(tmp_path):
 
 
 @pytest.mark.parametrize("content, where, says", [
-    ("", "h.csv:", "empty"),
-    ("label,headline,source\n", "h.csv:", "no headlines"),
+    ("", "h.csv, line 1", "empty"),
+    ("label,headline,source\n", "h.csv, line 2", "no headlines"),
+    ("label,headline,source\n\n\n", "h.csv, line 2", "no headlines"),
     ("label,title,source\n1,Red Sox win,x\n", "h.csv, line 1", "no headline column"),
     ("headline\nRed Sox win\n", "h.csv, line 1", "no label column"),
     ("label,headline,source\n1,a,x\n5,Red Sox win,x\n", "h.csv, line 3", "label must be 1..4"),
@@ -88,7 +89,7 @@ def test_default_path_follows_the_environment_and_is_none_without_a_file(tmp_pat
 # -- the command line -------------------------------------------------------------------
 
 @pytest.mark.parametrize("content, where", [
-    ("label,headline\n1,a\n7,b\n", "line 3"), (b"label,headline\n1,\xff\n", "line 2"), ("", "empty")])
+    ("label,headline\n1,a\n7,b\n", "line 3"), (b"label,headline\n1,\xff\n", "line 2"), ("", "line 1: the file is empty")])
 def test_eval_headlines_rejects_a_bad_file_in_one_line_before_loading_a_run(tmp_path, capsys, content, where):
     path = write(tmp_path, content)
     code = main(["eval", "no-such-run", "--headlines", str(path), "--json"])
