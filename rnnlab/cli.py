@@ -126,6 +126,9 @@ def cmd_runs(args):
 
 
 def cmd_eval(args):
+    if args.headlines is not None:
+        cmd_eval_headlines(args)
+        return
     from .data import prepare_splits, texts
     from .runs import RunStore
     from .training import encode, evaluate
@@ -139,6 +142,27 @@ def cmd_eval(args):
     print(f"test accuracy {metrics['accuracy']:.4f} on {len(test):,} texts")
     for name, m in metrics["per_class"].items():
         print(f"  {name:10s} precision {m['precision']:.3f} recall {m['recall']:.3f} f1 {m['f1']:.3f}")
+
+
+def cmd_eval_headlines(args):
+    """Score a run on a labelled headlines file; the file is read before the run is loaded."""
+    from .config import CLASS_NAMES
+    from .headlines import read_headlines
+    from .runs import RunStore
+    from .training import score_headlines
+    headlines = read_headlines(args.headlines)
+    run = RunStore().load(args.run)
+    result = score_headlines(run.model, headlines)
+    if args.json:
+        _print_json({"run_id": run.run_id, **result.to_dict()})
+        return
+    print(f"headlines accuracy {result.accuracy:.4f} on {result.rows:,} headlines from {result.path}")
+    for name, recall in result.recall.items():
+        print(f"  {name:10s} recall {recall:.3f}")
+    print("confusion matrix (rows: true class, columns: predicted)")
+    print(" " * 12 + "".join(f"{name:>10s}" for name in CLASS_NAMES))
+    for name, row in zip(CLASS_NAMES, result.confusion):
+        print(f"  {name:10s}" + "".join(f"{n:10d}" for n in row))
 
 
 PREDICT_BATCH = 512      # texts of a --file predicted (and printed) at a time
@@ -224,7 +248,7 @@ def _add_config_options(p):
         allowed = ranges.get(f.name)
         if f.type in ("bool", bool):
             p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
-        elif f.name in ("cell", "text"):
+        elif f.name in ("cell", "text", "embeddings"):
             p.add_argument(flag, dest=f.name, choices=allowed, default=None)
         else:
             kind = float if f.type in ("float", float) else int
@@ -249,9 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("runs", cmd_runs, "list the runs in the store")
     p = add("zoo", cmd_zoo, "train every preset once into the run store (ready-trained runs for a class)")
     p.add_argument("--retrain", action="store_true", help="train presets again even if their runs exist")
-    p = add("eval", cmd_eval, "evaluate a run on the test split")
+    p = add("eval", cmd_eval, "evaluate a run on the test split, or on a labelled headlines file")
     p.add_argument("run")
     p.add_argument("--misclassified", type=int, default=20)
+    p.add_argument("--headlines", metavar="FILE", default=None,
+                   help="a UTF-8 CSV with a header label,headline[,source] (label 1..4): report accuracy, "
+                        "recall per class and the confusion matrix on it instead of the test split")
     p = add("predict", cmd_predict, "class probabilities for texts")
     p.add_argument("run")
     p.add_argument("text", nargs="*")
@@ -304,6 +331,7 @@ def _add_serve_command(add):
 
 def main(argv=None) -> int:
     from .data import DataError
+    from .headlines import HeadlinesError
     from .inference import InputError
     from .runs import RunStoreError
     from .serve import ServeError
@@ -313,7 +341,8 @@ def main(argv=None) -> int:
     try:
         args = parser.parse_args(argv)
         args.func(args)
-    except (UsageError, ConfigError, DataError, RunStoreError, InputError, TrainingError, TextFileError) as exc:
+    except (UsageError, ConfigError, DataError, RunStoreError, InputError, TrainingError, TextFileError,
+            HeadlinesError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"rnnlab: error: {message}", file=sys.stderr)
         return 2

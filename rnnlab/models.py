@@ -15,6 +15,7 @@ import keras
 import tensorflow as tf
 
 from .config import CLASS_NAMES, RunConfig
+from .glove import embedding_matrix, extend_vocabulary
 from .text import standardize
 
 _CELL_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
@@ -54,10 +55,21 @@ def make_vectorizer(config: RunConfig, vocabulary: list[str] | None = None) -> k
 
 
 def adapt_vocabulary(config: RunConfig, texts: list[str]) -> list[str]:
-    """The vocabulary learned from training texts: '' and '[UNK]' first, then by frequency."""
+    """The vocabulary learned from training texts: '' and '[UNK]' first, then by frequency.
+
+    With glove embeddings GloVe's most frequent words follow, up to ``vocab_size``: a
+    word the training texts lack still has a meaning, so it should not read as [UNK].
+    """
     layer = make_vectorizer(config)
     layer.adapt(tf.data.Dataset.from_tensor_slices(tf.constant(texts)).batch(2048))
-    return [str(word) for word in layer.get_vocabulary()]
+    vocabulary = [str(word) for word in layer.get_vocabulary()]
+    if config.embeddings == "glove":
+        vocabulary = extend_vocabulary(vocabulary, config.vocab_size, _clean_words)
+    return vocabulary
+
+
+def _clean_words(words: list[str]) -> list[str]:
+    return [w.decode("utf-8", errors="replace") for w in standardize(tf.constant(words)).numpy()]
 
 
 def _recurrent_layer(config: RunConfig, index: int, dtype):
@@ -78,8 +90,10 @@ def build_layers(config: RunConfig, mixed_precision: bool = False) -> list[keras
     dtype = "mixed_float16" if mixed_precision else None
     # mask_zero carries the mask to every recurrent layer; tanh/sigmoid activations, no
     # recurrent dropout and right padding keep the layers eligible for fused cuDNN kernels.
+    # Pretrained vectors stay as they are unless asked to train (build_model fills them in).
+    frozen = config.embeddings == "glove" and not config.embeddings_trainable
     layers = [keras.layers.Embedding(config.vocab_size, config.embed_dim, mask_zero=config.masking,
-                                     name="embedding", dtype=dtype)]
+                                     name="embedding", dtype=dtype, trainable=not frozen)]
     layers += [_recurrent_layer(config, i, dtype) for i in range(1, config.layers + 1)]
     layers.append(keras.layers.Dense(len(CLASS_NAMES), activation="softmax", name="classifier", dtype="float32"))
     return layers
@@ -95,8 +109,13 @@ def build_model(config: RunConfig, vocabulary: list[str], mixed_precision: bool 
     """The end-to-end model: a batch of raw strings in, class probabilities out."""
     keras.utils.set_random_seed(config.seed)
     text = keras.Input(shape=(1,), dtype="string", name="text")
-    tokens = Truncate(config.max_length, name="truncate")(make_vectorizer(config, vocabulary)(text))
-    return keras.Model(text, _apply(build_layers(config, mixed_precision), tokens), name="rnnlab")
+    vectorizer = make_vectorizer(config, vocabulary)
+    tokens = Truncate(config.max_length, name="truncate")(vectorizer(text))
+    model = keras.Model(text, _apply(build_layers(config, mixed_precision), tokens), name="rnnlab")
+    if config.embeddings == "glove":
+        model.get_layer("embedding").embeddings.assign(
+            embedding_matrix(vectorizer.get_vocabulary(), config.vocab_size, config.seed))
+    return model
 
 
 def recurrent_layer_names(model: keras.Model) -> list[str]:

@@ -29,11 +29,11 @@ MAX_MODEL_OTHER_BYTES = 512 * MiB           # model.weights.h5 and anything else
 MAX_MODEL_TOTAL_BYTES = 640 * MiB
 MAX_MODEL_MEMBERS = 64
 
-_UNIT_NUMBERS = ("accuracy", "test_accuracy", "test_titles_accuracy")
+_UNIT_NUMBERS = ("accuracy", "test_accuracy", "test_titles_accuracy", "headlines_dev_accuracy")
 _COUNT_NUMBERS = ("loss", "train_seconds", "samples_per_second", "samples_seen", "train_rows",
-                  "validation_rows", "test_rows", "replicas")
+                  "validation_rows", "test_rows", "replicas", "headlines_dev_rows")
 _FLAGS = ("stopped_early", "mixed_precision", "cudnn")
-_STRINGS = ("stop_reason", "data_source", "device")
+_STRINGS = ("stop_reason", "data_source", "device", "headlines_dev_error")
 
 
 def _is_number(value) -> bool:
@@ -71,7 +71,15 @@ def metrics_problem(metrics) -> str:
     for key in _STRINGS:
         if key in metrics and not isinstance(metrics[key], str):
             return f"metrics.json: {key} must be text, got {_short(metrics[key])}"
-    return _per_class_problem(metrics) or _misclassified_problem(metrics.get("misclassified", []))
+    return (_per_class_problem(metrics) or _recall_problem(metrics.get("headlines_dev_recall", {}))
+            or _misclassified_problem(metrics.get("misclassified", [])))
+
+
+def _recall_problem(recall) -> str:
+    if not (isinstance(recall, dict) and set(recall) <= set(CLASS_NAMES)
+            and all(_is_number(v) and 0 <= v <= 1 for v in recall.values())):
+        return "metrics.json: headlines_dev_recall must map classes to numbers from 0 to 1"
+    return ""
 
 
 def _per_class_problem(metrics: dict) -> str:

