@@ -25,8 +25,7 @@ from rnnlab import cli, serve
 from rnnlab.appclient import Session, explore_problem
 from rnnlab.runs import RunStore
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_server import free_port  # noqa: E402
+from rnnlab.appserver import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ("alpha", "bravo", "charlie", "delta")          # one per session, two sessions per app process
