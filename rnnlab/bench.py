@@ -1,19 +1,17 @@
 """Benchmarks (``python -m rnnlab bench ...``): they print what they measure, whatever it is."""
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import sys
 import time
 from dataclasses import asdict
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from .benchenv import EnvironmentWatch, check_repeat, is_spread, merge_repeats
 from .config import preset
 from .data import prepare_splits, texts
-from .training import TrainingCallback, evaluate, prepare, train
 from .usage import UsageError
 
 CHECKPOINTS = 16          # test evaluations per epoch in bench train: time to target in 1/16 epoch steps
@@ -176,6 +174,8 @@ def bench_train(checkpoints: int = CHECKPOINTS) -> dict:
 
 
 def _run_lesson(config, train_texts, train_titles, train_labels, test_texts, test_labels, n_checkpoints):
+    import keras
+    import tensorflow as tf
     keras.utils.set_random_seed(config.seed)
     vectorizer = keras.layers.TextVectorization(max_tokens=config.vocab_size)
     vectorizer.adapt(tf.data.Dataset.from_tensor_slices(tf.constant(train_titles[:2000])).batch(256))
@@ -222,6 +222,8 @@ def _run_lesson(config, train_texts, train_titles, train_labels, test_texts, tes
 
 
 def _run_ours(config, n_checkpoints):
+    from .progress import TrainingCallback
+    from .training import evaluate, prepare, train
     prepared = prepare(config)
     total_batches = int(np.ceil(len(prepared.train.ids) / config.batch_size))
     checkpoints = _Checkpoints(total_batches, n_checkpoints)
@@ -246,8 +248,11 @@ def _run_ours(config, n_checkpoints):
 
 def bench_gpu(presets=("lesson-bilstm", "quick")) -> dict:
     """One epoch of each preset on all available training data, on whatever device is here."""
-    from .progress import ProgressBar
+    import tensorflow as tf
+
     from .devices import configure_devices
+    from .progress import ProgressBar
+    from .training import train
     result = {"device": configure_devices(), "tensorflow": tf.__version__, "runs": {}}
     for name in presets:
         config = preset(name).replace(epochs=1, train_size=0)
@@ -287,6 +292,7 @@ def train_memory_runs(root: str, train_size: int = 2000, count: int = 5) -> list
     """Train one run per preset (``count`` of them, lesson-bilstm always among them) into ``root``."""
     from .progress import ProgressBar
     from .runs import RunStore
+    from .training import train
     store = RunStore(root)
     names = [MEMORY_PRESETS[i % len(MEMORY_PRESETS)] for i in range(count)]
     if "lesson-bilstm" not in names:
@@ -374,7 +380,7 @@ def bench_memory(store_dir: str | None = None, count: int = 5, train_size: int =
             "per_run_mb": round(_mb(end["rss"] - steps[1 if data is not None else 0]["rss"]) / len(held), 1),
             "limit_mb": _mb(MEMORY_LIMIT_BYTES), "under_limit": end["rss"] < MEMORY_LIMIT_BYTES,
             "steps": [{"step": s["step"], "rss_mb": _mb(s["rss"])} for s in steps],
-            "tensorflow": tf.__version__,
+            "tensorflow": importlib.metadata.version("tensorflow"),
         }
         del held
         return result

@@ -331,12 +331,11 @@ def _add_serve_command(add):
 
 def main(argv=None) -> int:
     from .data import DataError
+    from .errors import InputError, TrainingError
     from .headlines import HeadlinesError
-    from .inference import InputError
     from .runs import RunStoreError
     from .serve import ServeError
     from .text_file import TextFileError
-    from .training import TrainingError
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

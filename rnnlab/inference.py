@@ -5,25 +5,9 @@ import keras
 import numpy as np
 
 from .config import CLASS_NAMES
-from .errors import InputError
+from .errors import check_text
 from .models import token_model, vectorize
 from .training import predict_encoded
-
-MAX_INPUT_CHARS = 20_000
-
-
-def check_text(text: str) -> str:
-    if not isinstance(text, str):
-        raise InputError("the text must be a string")
-    if len(text) > MAX_INPUT_CHARS:
-        raise InputError(f"the text is {len(text):,} characters long; at most {MAX_INPUT_CHARS:,} are read")
-    if not text.strip():
-        raise InputError("the text is empty: type a headline")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:   # lone surrogates, e.g. from undecodable bytes in a command line
-        raise InputError("the text holds characters that are not valid Unicode (lone surrogates)") from None
-    return text
 
 
 class Predictor:

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Iterator
 from typing import TextIO
 
-from .inference import MAX_INPUT_CHARS
+from .errors import MAX_INPUT_CHARS
 
 FIFO_WAIT_S = 10.0
 

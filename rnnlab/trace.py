@@ -41,7 +41,7 @@ import tensorflow as tf
 
 from .config import CLASS_NAMES
 from .errors import TraceError
-from .inference import check_text
+from .errors import check_text
 from .models import recurrent_layer_names, vectorize
 from .reference import INTERNAL_NAMES, extract_model_weights, forward
 from .text import standardize

@@ -22,14 +22,11 @@ from .batching import padding_fraction, plan_batches
 from .config import CLASS_NAMES, RunConfig
 from .data import AgNews, Splits, prepare_splits, texts
 from .devices import configure_devices, supports_mixed_precision, training_strategy
+from .errors import TrainingError
 from .headlines import (HeadlinesError, HeadlinesScore, LabelledHeadlines, default_headlines_path, read_headlines,
                         score)
 from .models import adapt_vocabulary, build_model, token_model, vectorize
 from .progress import Progress, TrainingCallback
-
-
-class TrainingError(RuntimeError):
-    """Training could not go on (for example the loss became NaN)."""
 
 
 @dataclass

@@ -72,7 +72,7 @@ def tracer(make_run):
 def test_trace_gives_a_trace_or_an_input_error(tracer, text):
     import numpy as np
 
-    from rnnlab.inference import InputError
+    from rnnlab.errors import InputError
     try:
         trace = tracer.trace(text)
     except InputError as exc:

@@ -21,7 +21,8 @@ import pytest
 
 from rnnlab import cli
 from rnnlab.config import CLASS_NAMES
-from rnnlab.inference import InputError, Predictor
+from rnnlab.errors import InputError
+from rnnlab.inference import Predictor
 from rnnlab.trace import trace_headline
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "nasty_inputs.json"

@@ -23,9 +23,8 @@ import pytest
 
 from rnnlab import cli, serve
 from rnnlab.appclient import Session, explore_problem
+from rnnlab.appserver import free_port
 from rnnlab.runs import RunStore
-
-from rnnlab.appserver import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ("alpha", "bravo", "charlie", "delta")          # one per session, two sessions per app process
@@ -129,6 +128,7 @@ def test_two_app_processes_behind_nginx_keep_each_browser_on_one_and_stop_togeth
     try:
         url, folder = served["url"], Path(served["folder"])
         assert url.startswith("http://127.0.0.1:") and served["workers"] == 2
+        assert "tensorflow" not in Path(f"/proc/{proc.pid}/maps").read_text()   # serve only supervises
         children = descendants(proc.pid)
         by_app = cookies_by_app(url, folder)
         assert len(by_app) == 2, f"all cookies led to one process: {by_app.keys()}"

@@ -8,7 +8,7 @@ import tensorflow as tf
 from rnnlab import cli
 from rnnlab import trace as trace_module
 from rnnlab.config import CLASS_NAMES
-from rnnlab.inference import InputError
+from rnnlab.errors import InputError
 from rnnlab.models import token_model, vectorize
 from rnnlab.reference import INTERNAL_NAMES, keras_sequences
 from rnnlab.text import clean_text
