@@ -27,6 +27,7 @@ from .headlines import (HeadlinesError, HeadlinesScore, LabelledHeadlines, defau
                         score)
 from .models import adapt_vocabulary, build_model, token_model, vectorize
 from .progress import Progress, TrainingCallback
+from .row_adam import RowAdam
 
 
 @dataclass
@@ -242,8 +243,10 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
         optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
         if prepared.mixed_precision:
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-        optimizer.build(tokens.trainable_variables)
-    step = _train_step_fn(tokens, optimizer, strategy)
+        table = _row_adam_table(tokens, strategy, prepared.mixed_precision)
+        row_adam = RowAdam(table, config.learning_rate) if table is not None else None
+        optimizer.build([v for v in tokens.trainable_variables if v is not table])
+    step = _train_step_fn(tokens, optimizer, strategy, row_adam)
     batch_size = config.batch_size * strategy.num_replicas_in_sync
 
     rng = np.random.default_rng(config.seed)
@@ -340,13 +343,26 @@ def uses_fused_rnn_kernels(step) -> bool:
     return any(op.startswith("CudnnRNN") for op in ops)
 
 
-def _train_step_fn(tokens: keras.Model, optimizer: keras.optimizers.Optimizer, strategy: tf.distribute.Strategy):
+def _row_adam_table(tokens: keras.Model, strategy: tf.distribute.Strategy, mixed_precision: bool):
+    """The embedding table to train with :class:`RowAdam`, or None (then Keras's Adam trains it).
+
+    Only on one replica in float32: loss scaling and replica sharding stay Keras's job.
+    """
+    embedding = tokens.get_layer("embedding")
+    if not embedding.trainable or mixed_precision or strategy.num_replicas_in_sync != 1:
+        return None
+    return embedding.embeddings
+
+
+def _train_step_fn(tokens: keras.Model, optimizer: keras.optimizers.Optimizer, strategy: tf.distribute.Strategy,
+                   row_adam: RowAdam | None = None):
     """One compiled step: the batch is split between the strategy's replicas.
 
     The loss is averaged over the whole (global) batch, so one replica or several
-    compute the same update.
+    compute the same update. With ``row_adam`` the embedding table takes sparse Adam steps
+    (only the rows the batch used) and Keras's optimizer trains the rest.
     """
-    variables = tokens.trainable_variables
+    variables = [v for v in tokens.trainable_variables if row_adam is None or v.value is not row_adam.variable]
     per_example = keras.losses.SparseCategoricalCrossentropy(reduction=None)
     replicas = strategy.num_replicas_in_sync
     scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
@@ -356,7 +372,11 @@ def _train_step_fn(tokens: keras.Model, optimizer: keras.optimizers.Optimizer, s
             probs = tokens(x, training=True)
             loss = tf.nn.compute_average_loss(per_example(y, probs), global_batch_size=global_size)
             scaled_loss = optimizer.scale_loss(loss) if scaled else loss
-        grads = tape.gradient(scaled_loss, variables)
+        if row_adam is None:
+            grads = tape.gradient(scaled_loss, variables)
+        else:
+            *grads, table_grad = tape.gradient(scaled_loss, [*variables, row_adam.variable])
+            row_adam.apply(table_grad)
         optimizer.apply_gradients(zip(grads, variables))
         correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(probs, axis=1, output_type=tf.int32), y), tf.float32))
         return loss, correct

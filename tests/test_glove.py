@@ -19,6 +19,14 @@ def glove_run(make_run, **changes):
     return make_run(embeddings="glove", embed_dim=50, **changes)
 
 
+def training_vocabulary(run) -> list[str]:
+    """The vocabulary ``run`` would have with learned embeddings: the training texts' words."""
+    from rnnlab.data import prepare_splits, texts
+    from rnnlab.models import adapt_vocabulary
+    learned = run.config.replace(embeddings="learned", embeddings_trainable=False)
+    return adapt_vocabulary(learned, texts(prepare_splits(learned).train, learned.text))
+
+
 # -- configuration ------------------------------------------------------------------------
 
 def test_glove_needs_embed_dim_50():
@@ -75,11 +83,9 @@ def test_glove_rows_are_found_by_word():
 # -- a trained run -------------------------------------------------------------------------
 
 def test_vocabulary_holds_glove_words_absent_from_the_training_texts(make_run):
-    from rnnlab.data import prepare_splits, texts
-    from rnnlab.models import adapt_vocabulary, vectorize
+    from rnnlab.models import vectorize
     run = glove_run(make_run)
-    learned = run.config.replace(embeddings="learned")
-    trained_words = set(adapt_vocabulary(learned, texts(prepare_splits(learned).train, learned.text)))
+    trained_words = set(training_vocabulary(run))
     vocabulary = run.model.get_layer("vectorizer").get_vocabulary()
     assert len(vocabulary) == run.config.vocab_size
     extra = [w for w in vocabulary if w not in trained_words]
@@ -100,6 +106,9 @@ def test_frozen_glove_embeddings_stay_bit_identical_and_trainable_ones_move(make
         after = run.model.get_layer("embedding").embeddings.numpy()
         assert np.array_equal(after, initial) == (not trainable)
         assert run.model.get_layer("embedding").trainable == trainable
+        # Fine-tuning moves only rows the training texts use: GloVe's extra words keep their vectors.
+        extra = len(training_vocabulary(run))
+        assert np.array_equal(after[extra:], initial[extra:])
 
 
 BLOCKED_LOAD = """
