@@ -47,6 +47,13 @@ def release_memory() -> None:
         pass
 
 
+def release_model(model) -> None:
+    """Free a trained model's weights now: the train step that captured them may outlive it
+    (see :mod:`rnnlab.variable_memory`)."""
+    from .variable_memory import empty_variables      # TensorFlow is loaded by then
+    empty_variables(model.variables)
+
+
 def default_max_concurrent() -> int:
     value = os.environ.get("RNNLAB_MAX_TRAININGS", "")
     return int(value) if value.isdigit() and int(value) > 0 else 1
@@ -117,9 +124,12 @@ class _JobCallback(TrainingCallback):
 
 class TrainingQueue:
     def __init__(self, store: RunStore, max_concurrent: int | None = None, trainer=None):
+        """``trainer`` stands in for :func:`rnnlab.training.train` (tests); the queue then
+        leaves the models it returns alone, since it does not own them."""
         self.store = store
         self.max_concurrent = max_concurrent or default_max_concurrent()
         self._trainer = trainer
+        self._owns_models = trainer is None
         self._jobs: dict[str, TrainingJob] = {}
         self._pending: collections.deque[TrainingJob] = collections.deque()
         self._running: set[str] = set()
@@ -279,6 +289,8 @@ class TrainingQueue:
                 saved = job.run_id if not result.stopped_early else f"{job.run_id}-partial"
                 self.store.save(saved, result.model, job.config, result.history, result.metrics)
                 state = STOPPED if result.stopped_early else FINISHED
+            if self._owns_models:
+                release_model(result.model)      # saved or discarded: pages load runs from the store
             with job.lock:
                 job.metrics, job.saved_run_id, job.state = result.metrics, saved, state
         except Exception as exc:  # any failure ends this job with a message, never the server

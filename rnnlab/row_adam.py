@@ -26,6 +26,11 @@ class RowAdam:
         self.v = tf.Variable(tf.zeros(shape, dtype), trainable=False, name="row_adam_v")
         self.steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="row_adam_steps")
 
+    @property
+    def variables(self) -> list:
+        """The optimizer's own state (the moments and the step count), not the table."""
+        return [self.m, self.v, self.steps]
+
     def apply(self, gradient: tf.IndexedSlices) -> None:
         """One step on the rows in ``gradient`` (repeated rows are summed first)."""
         rows, position = tf.unique(gradient.indices)

@@ -28,6 +28,7 @@ from .headlines import (HeadlinesError, HeadlinesScore, LabelledHeadlines, defau
 from .models import adapt_vocabulary, build_model, token_model, vectorize
 from .progress import Progress, TrainingCallback
 from .row_adam import RowAdam
+from .variable_memory import empty_variables
 
 
 @dataclass
@@ -327,6 +328,7 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
                     total_samples=total, elapsed_seconds=clock, val_accuracy=progress.val_accuracy,
                     message=stop_reason or "finished")
     emit("on_phase", done)
+    empty_variables([*optimizer.variables, *(row_adam.variables if row_adam else [])])
     return TrainResult(config, model, history, metrics, device, clock, metrics["samples_per_second"],
                        bool(stop_reason), stop_reason)
 

@@ -124,3 +124,43 @@ def test_a_dropped_training_result_frees_its_model():
         del result
     gc.collect()
     assert [ref() for ref in alive] == [None, None], "a dropped result's model is still alive"
+
+
+def _train_step_graphs() -> list:
+    """The traced train steps that are still alive."""
+    import gc
+
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    return [o for o in gc.get_objects() if isinstance(o, FuncGraph) and o.name == "step"]
+
+
+def _variables_held_by(graphs) -> list[int]:
+    """The sizes (in elements) of every variable that these traced steps captured."""
+    import tensorflow as tf
+    from tensorflow.python.ops import gen_resource_variable_ops
+
+    sizes = []
+    for graph in graphs:
+        for outer, _ in graph.captures:
+            if outer.dtype == tf.resource:
+                shape = gen_resource_variable_ops.variable_shape(outer).numpy()
+                sizes.append(int(np.prod(shape)))
+    return sizes
+
+
+def test_a_released_training_holds_no_weights():
+    """CI failure (soak test): with the table trained by RowAdam (or frozen), TensorFlow keeps
+    the train step alive after training, and with it ~100 MB of weights and moments per
+    training in the server. After ``train`` and the queue's ``release_model`` nothing a
+    leftover step captured may hold data."""
+    import gc
+
+    from rnnlab.jobs import release_model
+
+    earlier = {id(graph) for graph in _train_step_graphs()}
+    result = train(RunConfig(train_size=400, units=8, embed_dim=16, vocab_size=2000, text="title", seed=3))
+    release_model(result.model)
+    del result
+    gc.collect()
+    assert sum(_variables_held_by([g for g in _train_step_graphs() if id(g) not in earlier])) == 0
