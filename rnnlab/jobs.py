@@ -49,8 +49,8 @@ def release_memory() -> None:
 
 def release_model(model) -> None:
     """Free a trained model's weights now: the train step that captured them may outlive it
-    (see :mod:`rnnlab.variable_memory`)."""
-    from .variable_memory import empty_variables      # TensorFlow is loaded by then
+    (see :mod:`rnnlab.step_memory`)."""
+    from .step_memory import empty_variables      # TensorFlow is loaded by then
     empty_variables(model.variables)
 
 

@@ -28,7 +28,7 @@ from .headlines import (HeadlinesError, HeadlinesScore, LabelledHeadlines, defau
 from .models import adapt_vocabulary, build_model, token_model, vectorize
 from .progress import Progress, TrainingCallback
 from .row_adam import RowAdam
-from .variable_memory import empty_variables
+from .step_memory import dismantle_step, empty_variables
 
 
 @dataclass
@@ -329,6 +329,8 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
                     message=stop_reason or "finished")
     emit("on_phase", done)
     empty_variables([*optimizer.variables, *(row_adam.variables if row_adam else [])])
+    if fused_kernels is not None:          # the step was traced (it ran at least once)
+        dismantle_step(step)
     return TrainResult(config, model, history, metrics, device, clock, metrics["samples_per_second"],
                        bool(stop_reason), stop_reason)
 
