@@ -41,7 +41,7 @@ def cmd_data(args):
 def config_from_args(args) -> RunConfig:
     config = preset(args.preset)
     changes = {f.name: getattr(args, f.name) for f in fields(RunConfig) if getattr(args, f.name) is not None}
-    return config.replace(**changes)
+    return config.override(**changes)
 
 
 def _positive_seconds(value: str) -> float:

@@ -137,6 +137,17 @@ class RunConfig:
             raise ConfigError(f"unknown config field(s): {', '.join(unknown)}")
         return dataclasses.replace(self, **changes)
 
+    def override(self, **changes) -> "RunConfig":
+        """:meth:`replace` for a person's changes on top of a preset: the pretrained-vector
+        settings follow them. An embedding size other than GloVe's means learned embeddings,
+        and learned embeddings are not "trainable" (they always train). Changes that name
+        the embedding fields themselves are taken as they are (and checked)."""
+        if "embeddings" not in changes and changes.get("embed_dim", GLOVE_DIM) != GLOVE_DIM:
+            changes["embeddings"] = "learned"
+        if changes.get("embeddings", self.embeddings) == "learned" and "embeddings_trainable" not in changes:
+            changes["embeddings_trainable"] = False
+        return self.replace(**changes)
+
     # -- identity ------------------------------------------------------------
     def short_id(self) -> str:
         """8 hex digits from the content: equal configs give equal ids.
@@ -182,7 +193,13 @@ def field_ranges() -> dict:
 # lesson's own batching). ``quick`` is tuned for a short CPU training that also reads bare
 # present-day headlines well.
 PRESETS: dict[str, RunConfig] = {
-    "quick": RunConfig(add_titles=True),
+    # Re-tuned for bare present-day headlines (issue 11): GloVe 6B 50d as the starting point,
+    # trained further (RowAdam moves only the rows a batch uses), with GloVe's most frequent
+    # words beyond AG's up to 100,000; an LSTM, which is faster than a GRU on a CPU. Over 3 seeds
+    # it beat the learned-embedding GRU on AG test (0.905 vs 0.899), AG titles (0.867 vs 0.847)
+    # and the real 2018-22 dev headlines (0.805 vs 0.735).
+    "quick": RunConfig(cell="lstm", add_titles=True, embeddings="glove", embeddings_trainable=True,
+                       embed_dim=50, vocab_size=100_000),
     "lesson-simple-rnn": RunConfig(cell="simple_rnn", units=16, embed_dim=64, masking=False, text="title",
                                    learning_rate=0.001),
     "lesson-masking": RunConfig(cell="simple_rnn", units=16, embed_dim=64, masking=True,
@@ -199,7 +216,8 @@ PRESETS: dict[str, RunConfig] = {
 }
 
 PRESET_DESCRIPTIONS = {
-    "quick": "A fast GRU that learns in seconds on a CPU and reads bare headlines well.",
+    "quick": "A fast LSTM that starts from pretrained GloVe word vectors: it learns in seconds on a CPU "
+             "and knows words AG News never saw, so it reads today's headlines better.",
     "lesson-simple-rnn": "The lesson's first model: SimpleRNN(16) on titles, no masking.",
     "lesson-masking": "The same SimpleRNN with masking, on titles and descriptions.",
     "lesson-lstm": "LSTM(8) on titles and descriptions, no masking.",

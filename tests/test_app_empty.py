@@ -30,7 +30,7 @@ def test_no_runs_says_what_to_do_and_offers_the_quick_run(no_runs, page):
     at = open_page(page)
     assert not at.exception
     assert any("No network has been trained yet" in i.value for i in at.info)
-    assert at.button(key=f"{page}-quick").label == "Train: Quick run (GRU, about half a minute on a CPU)"
+    assert at.button(key=f"{page}-quick").label == "Train: Quick run (LSTM with GloVe vectors, about half a minute on a CPU)"
 
 
 @pytest.mark.parametrize("page", PAGES)

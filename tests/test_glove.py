@@ -44,10 +44,11 @@ def test_embeddings_values_are_checked():
 
 def test_ids_of_configs_from_before_the_embeddings_fields_do_not_change():
     # Ids computed before the embeddings fields existed: stored runs must keep being found.
-    before = {"quick": "gru64x1-m-2180e552", "lesson-simple-rnn": "simplernn16x1-nm-f91e2b53",
+    before = {"lesson-simple-rnn": "simplernn16x1-nm-f91e2b53",
               "lesson-masking": "simplernn16x1-m-d6ddd567", "lesson-lstm": "lstm8x1-nm-f061c5e8",
               "lesson-bilstm": "lstm64x2bi-m-69e776c5"}
     assert {name: PRESETS[name].run_id() for name in before} == before
+    assert RunConfig(add_titles=True).run_id() == "gru64x1-m-2180e552"       # the quick preset until issue 11
     config = RunConfig(cell="lstm", units=32, layers=2, bidirectional=True, masking=False, vocab_size=5000,
                        train_size=2000, epochs=3, seed=7, text="title")
     assert config.run_id() == "lstm32x2bi-nm-40a7c286"
@@ -140,3 +141,17 @@ def test_lesson_glove_is_the_masked_simple_rnn_on_frozen_glove():
     glove_preset, masking = PRESETS["lesson-glove"], PRESETS["lesson-masking"]
     assert (glove_preset.embeddings, glove_preset.embeddings_trainable, glove_preset.embed_dim) == ("glove", False, 50)
     assert glove_preset.replace(embeddings="learned", embed_dim=64, vocab_size=masking.vocab_size) == masking
+
+
+def test_a_persons_changes_to_a_glove_preset_keep_a_valid_config():
+    """With `quick` on GloVe, `train --embed-dim 8` (or the form's size) failed with a config
+    error; another size now means learned embeddings, and learned ones are never 'trainable'."""
+    quick = PRESETS["quick"]
+    assert quick.embeddings == "glove" and quick.embeddings_trainable
+    small = quick.override(embed_dim=8)
+    assert (small.embeddings, small.embeddings_trainable, small.embed_dim) == ("learned", False, 8)
+    learned = quick.override(embeddings="learned")
+    assert (learned.embeddings, learned.embeddings_trainable) == ("learned", False)
+    assert quick.override(units=8) == quick.replace(units=8)          # other changes leave GloVe alone
+    with pytest.raises(ConfigError, match="embed_dim must be 50"):
+        quick.override(embeddings="glove", embed_dim=8)               # asked for both: a clear error
