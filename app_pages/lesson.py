@@ -1,9 +1,10 @@
-"""Lesson: the RNN lesson retold in four steps, each with its experiment one click away.
+"""Lesson: the RNN lesson retold in four steps and its exercise, each experiment one click away.
 
 Every step explains one idea, trains that step's lesson preset through the server's
 shared training queue (a run anyone already trained, or is training, is reused), and
 shows next to the text its test accuracy, its training time and how it reads the
-page's headline. The text lives in the catalogues (``lesson.*``); which run a step shows
+page's headline. The exercise sets step 2's network against the same network reading
+through pretrained GloVe vectors, both reading a present-day headline. The text lives in the catalogues (``lesson.*``); which run a step shows
 is decided in :mod:`rnnlab_app.lesson`.
 """
 from __future__ import annotations
@@ -66,7 +67,8 @@ def watch(section: str, job_id: str) -> None:
     panel()
 
 
-def train_button(section: str, config) -> None:
+def train_button(section: str, config, place: str | None = None) -> None:
+    """``place`` names the button where a section's run is offered twice on the page."""
     queue = res.queue()
     mine = queue.get(st.session_state.get(f"lesson_job.{section}", ""))
     if mine is not None and mine.state == FAILED:
@@ -78,11 +80,23 @@ def train_button(section: str, config) -> None:
     if ag is None:
         st.caption(tr("lesson.no_data"))
         return
-    if st.button(tr("lesson.train"), key=f"lesson-train-{section}", type="primary", icon=":material/play_arrow:",
+    if st.button(tr("lesson.train"), key=f"lesson-train-{place or section}", type="primary", icon=":material/play_arrow:",
                  help=tr("lesson.train_help")):
         job = ui.submit_training(config)
         st.session_state[f"lesson_job.{section}"] = job.job_id
         st.rerun()
+
+
+def read(run_id: str, text: str):
+    """The run's light trace of the text, or None after saying why it could not be read."""
+    try:
+        return res.light_trace(run_id, text)
+    except InputError as exc:
+        st.warning(tr("explore.bad_text", error=ui.esc(exc)))
+    except (RunStoreError, Exception) as exc:  # one unreadable run must not take the lesson down
+        st.error(tr("explore.load_failed", run=ui.esc(run_id)))
+        st.text(f"{type(exc).__name__}: {exc}")
+    return None
 
 
 def result(section: str, run_id: str, metrics: dict, text: str) -> None:
@@ -99,14 +113,8 @@ def result(section: str, run_id: str, metrics: dict, text: str) -> None:
     if not text.strip():
         st.caption(tr("lesson.type_headline"))
         return
-    try:
-        trace = res.light_trace(run_id, text)
-    except InputError as exc:
-        st.warning(tr("explore.bad_text", error=ui.esc(exc)))
-        return
-    except (RunStoreError, Exception) as exc:  # one unreadable run must not take the lesson down
-        st.error(tr("explore.load_failed", run=ui.esc(run_id)))
-        st.text(f"{type(exc).__name__}: {exc}")
+    trace = read(run_id, text)
+    if trace is None:
         return
     names = ui.class_names()
     c = trace.predicted_index
@@ -137,12 +145,18 @@ def experiment(section: str, text: str) -> None:
         info = res.store().info(run_id)
         if info.ok:
             result(section, run_id, info.metrics, text)
-            return
-        active = next((j for j in res.queue().jobs() if j.run_id == run_id and j.active), None)
-        if active is not None:
-            watch(section, active.job_id)
         else:
-            train_button(section, config)
+            pending(section, config)
+
+
+def pending(section: str, config, place: str | None = None) -> None:
+    """An untrained section: its training's progress if one is queued or running, else its button."""
+    run_id = config.run_id()
+    active = next((j for j in res.queue().jobs() if j.run_id == run_id and j.active), None)
+    if active is not None:
+        watch(section, active.job_id)
+    else:
+        train_button(section, config, place)
 
 
 # -- the masking step's padding test -------------------------------------------------------
@@ -186,6 +200,73 @@ def padding_test(text: str) -> None:
              key="fig-lesson-drift", note=tr("lesson.drift_note"))
 
 
+# -- the exercise: learned embeddings against pretrained GloVe vectors ----------------------
+
+def exercise_headline() -> str:
+    key = "lesson_glove_headline"
+    if key not in st.session_state:
+        st.session_state[key] = lesson.EXERCISE_HEADLINE
+    return st.text_input(tr("lesson.glove.headline"), key=key,
+                         help=tr("lesson.glove.headline_help"))
+
+
+def vocabulary_note(vocab: lesson.Vocabulary) -> None:
+    st.markdown(tr("lesson.glove.sees"))
+    st.code(vocab.seen, language=None, wrap_lines=True)
+    if vocab.unknown:
+        st.caption(tr("lesson.glove.knows_some", known=vocab.known, total=vocab.total,
+                      words=", ".join(vocab.unknown)))
+    else:
+        st.caption(tr("lesson.glove.knows_all", total=vocab.total))
+
+
+def reader(section: str, title: str, text: str) -> lesson.Vocabulary | None:
+    """One side of the exercise: the network's accuracy, its answer and the words it knows."""
+    config = lesson.section_config(section)
+    run_id = config.run_id()
+    with st.container(border=True):
+        st.markdown(f"**{title}**")
+        st.caption(ui.preset_label(lesson.PRESET_OF[section]))
+        info = res.store().info(run_id)
+        if not info.ok:
+            pending(section, config, place=f"glove-{section}")
+            return None
+        shown = (("test_accuracy", "eval.test_accuracy"), ("test_titles_accuracy", "eval.titles_accuracy"))
+        for col, (name, label) in zip(st.columns(2), shown):
+            value = info.metrics.get(name)
+            col.metric(tr(label), f"{value:.1%}" if isinstance(value, float) else "–", help=tr(f"{label}_help"))
+        if not text.strip():
+            st.caption(tr("lesson.type_headline"))
+            return None
+        trace = read(run_id, text)
+        if trace is None:
+            return None
+        names = ui.class_names()
+        c = trace.predicted_index
+        st.markdown(tr("lesson.answer", cls=names[c], p=f"{trace.probabilities[c]:.0%}"))
+        ui.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
+                 key=f"fig-lesson-glove-{section}")
+        vocab = lesson.Vocabulary.of(trace.tokens)
+        vocabulary_note(vocab)
+        return vocab
+
+
+def exercise() -> None:
+    st.divider()
+    st.header(tr("lesson.glove.title"))
+    st.markdown(tr("lesson.glove.body"))
+    text = exercise_headline()
+    left, right = st.columns(2, gap="large")
+    with left:
+        learned = reader(lesson.LEARNED, tr("lesson.glove.learned"), text)
+    with right:
+        glove = reader(lesson.EXERCISE, tr("lesson.glove.pretrained"), text)
+    if learned is not None and glove is not None:
+        gained = lesson.newly_known(learned, glove)
+        st.markdown(tr("lesson.glove.gained", words=", ".join(gained)) if gained else tr("lesson.glove.gained_none"))
+    st.info(tr("lesson.glove.question"), icon=":material/lightbulb:")
+
+
 # -- the page -------------------------------------------------------------------------------
 
 def compare_all(text: str) -> None:
@@ -219,6 +300,7 @@ def main() -> None:
         if section == "masking":
             padding_test(text)
         st.info(tr(f"lesson.{section}.question"), icon=":material/lightbulb:")
+    exercise()
     compare_all(text)
 
 

@@ -1,4 +1,4 @@
-"""The lesson page's four experiments: which preset each section trains and which run it shows.
+"""The lesson page's experiments: which preset each section trains and which run it shows.
 
 No Streamlit here. A section's run is the run of :func:`section_config`, the section's
 lesson preset, looked up in the run store by its run id (equal configs, equal ids), so a
@@ -8,15 +8,26 @@ server is found and reused.
 ``RNNLAB_LESSON_TRAIN_SIZE`` (a whole number, at least 100) makes every section train on
 that many texts instead of the preset's: for tests and for slow machines. The page says
 so when it is set, and such runs are not the zoo's.
+
+The four steps retell the lesson; the exercise (:data:`EXERCISE`) sets step 2's network
+with learned embeddings (:data:`LEARNED`, the same run, never trained twice) against the
+same network reading through pretrained GloVe vectors, on a present-day headline.
 """
 from __future__ import annotations
 
 import os
 
+from dataclasses import dataclass
+
 from rnnlab.config import PRESETS, RunConfig
+from rnnlab.tracedata import TokenInfo
 
 SECTIONS = ("simple-rnn", "masking", "lstm", "bilstm")
-PRESET_OF = {section: f"lesson-{section}" for section in SECTIONS}
+EXERCISE = "glove"
+LEARNED = "masking"                 # the exercise's learned-embedding side is step 2's run
+PRESET_OF = {section: f"lesson-{section}" for section in (*SECTIONS, EXERCISE)}
+# Words AG News (2004-05) never had but GloVe (Wikipedia 2014, Gigaword) knows.
+EXERCISE_HEADLINE = "Biden warns Facebook and Twitter over Ebola videos on YouTube"
 TRAIN_SIZE_ENV = "RNNLAB_LESSON_TRAIN_SIZE"
 
 
@@ -37,4 +48,26 @@ def section_config(section: str) -> RunConfig:
 
 
 def section_run_ids() -> dict[str, str]:
-    return {section: section_config(section).run_id() for section in SECTIONS}
+    """Every section's run id, the exercise's included (its learned side is step 2's run)."""
+    return {section: section_config(section).run_id() for section in PRESET_OF}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Which of a headline's tokens a network knows, from a trace of it."""
+
+    seen: str                   # the headline as the network reads it, unknown words as [UNK]
+    known: int
+    total: int
+    unknown: list[str]          # the tokens it lacks, in reading order, each once
+
+    @classmethod
+    def of(cls, tokens: list[TokenInfo]) -> "Vocabulary":
+        unknown = list(dict.fromkeys(t.token for t in tokens if t.unknown))
+        seen = " ".join("[UNK]" if t.unknown else t.token for t in tokens)
+        return cls(seen, sum(not t.unknown for t in tokens), len(tokens), unknown)
+
+
+def newly_known(learned: Vocabulary, glove: Vocabulary) -> list[str]:
+    """The words the learned-embedding network lacks and the GloVe network knows."""
+    return [w for w in learned.unknown if w not in glove.unknown]
