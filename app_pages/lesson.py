@@ -220,8 +220,9 @@ def vocabulary_note(vocab: lesson.Vocabulary) -> None:
         st.caption(tr("lesson.glove.knows_all", total=vocab.total))
 
 
-def reader(section: str, title: str, text: str) -> lesson.Vocabulary | None:
-    """One side of the exercise: the network's accuracy, its answer and the words it knows."""
+def reader(section: str, title: str, text: str, place: str | None = None) -> lesson.Vocabulary | None:
+    """One side of the exercise: the network's accuracy, its answer and the words it knows.
+    ``place`` names its train button when the section's own step offers one too."""
     config = lesson.section_config(section)
     run_id = config.run_id()
     with st.container(border=True):
@@ -229,7 +230,7 @@ def reader(section: str, title: str, text: str) -> lesson.Vocabulary | None:
         st.caption(ui.preset_label(lesson.PRESET_OF[section]))
         info = res.store().info(run_id)
         if not info.ok:
-            pending(section, config, place=f"glove-{section}")
+            pending(section, config, place)
             return None
         shown = (("test_accuracy", "eval.test_accuracy"), ("test_titles_accuracy", "eval.titles_accuracy"))
         for col, (name, label) in zip(st.columns(2), shown):
@@ -258,7 +259,7 @@ def exercise() -> None:
     text = exercise_headline()
     left, right = st.columns(2, gap="large")
     with left:
-        learned = reader(lesson.LEARNED, tr("lesson.glove.learned"), text)
+        learned = reader(lesson.LEARNED, tr("lesson.glove.learned"), text, place=f"glove-{lesson.LEARNED}")
     with right:
         glove = reader(lesson.EXERCISE, tr("lesson.glove.pretrained"), text)
     if learned is not None and glove is not None:

@@ -1,4 +1,4 @@
-"""AppTest: the Lesson page — four steps, each with its experiment one click away.
+"""AppTest: the Lesson page — four steps and an exercise, each experiment one click away.
 
 The steps train the lesson presets shrunk to 400 texts (``RNNLAB_LESSON_TRAIN_SIZE``),
 so a step trains in seconds; the runs live in one store for this module, so the
@@ -13,12 +13,14 @@ import pytest
 
 from rnnlab.config import PRESETS
 from rnnlab.runs import RunStore
+from rnnlab.tracedata import TokenInfo
 from rnnlab.training import train
 from rnnlab_app import lesson, resources
 from rnnlab_app.testing import all_text, chart_types, charts, open_page, wait_until
 
 SIZE = "400"
 STEPS = [f"lesson-train-{section}" for section in lesson.SECTIONS]
+EXERCISE = ["lesson-train-glove-masking", "lesson-train-glove"]        # its learned side, its GloVe side
 
 
 @pytest.fixture
@@ -59,6 +61,8 @@ def test_sections_use_the_lesson_presets(monkeypatch):
     monkeypatch.delenv(lesson.TRAIN_SIZE_ENV, raising=False)
     assert {s: lesson.section_config(s) for s in lesson.SECTIONS} == {
         s: PRESETS[f"lesson-{s}"] for s in lesson.SECTIONS}           # the zoo's runs, found by run id
+    assert lesson.section_config(lesson.EXERCISE) == PRESETS["lesson-glove"]
+    assert lesson.section_config(lesson.LEARNED) == PRESETS["lesson-masking"]
     monkeypatch.setenv(lesson.TRAIN_SIZE_ENV, "400")
     assert lesson.section_config("lstm") == PRESETS["lesson-lstm"].replace(train_size=400)
     for bad in ("50", "lots", "-3", ""):
@@ -66,18 +70,18 @@ def test_sections_use_the_lesson_presets(monkeypatch):
         assert lesson.section_config("lstm") == PRESETS["lesson-lstm"]
 
 
-def test_the_lesson_in_four_steps(empty_store):
+def test_the_lesson_in_four_steps_and_an_exercise(empty_store):
     at = open_page("lesson")
     assert not at.exception
     assert at.title[0].value == "The lesson: recurrent neural networks"
     headers = [h.value for h in at.header]
-    assert headers[:5] == ["What is a recurrent neural network?", "1 · A simple RNN reads the titles",
+    assert headers[:6] == ["What is a recurrent neural network?", "1 · A simple RNN reads the titles",
                            "2 · Padding, masking and bucketing", "3 · LSTM: a memory with gates",
-                           "4 · Reading both ways, in two layers"]
+                           "4 · Reading both ways, in two layers", "5 · Pretrained word vectors"]
     assert any("S_{t+1}" in latex.value for latex in at.latex)            # the recurrence
-    assert [b.key for b in at.button if b.key in STEPS] == STEPS          # an experiment per step
+    assert [b.key for b in at.button if b.key in STEPS + EXERCISE] == STEPS + EXERCISE  # an experiment per step
     questions = [i.value for i in at.info if i.value.startswith("**Try this:**")]
-    assert len(questions) == 4
+    assert len(questions) == 5
     assert "switch masking off: what happens to the prediction when you add padding?" in questions[1]
     assert "400 texts" in all_text(at)                                   # the shrinking is said out loud
     assert at.sidebar.code[0].value.startswith("/lesson?headline=")       # the share link
@@ -90,6 +94,8 @@ def test_the_lesson_in_norwegian(empty_store):
     text = all_text(at)
     assert "skjult tilstand" in text and "Utfylling (padding), maskering og bucketing" in text
     assert "glemmeporten" in text and "Prøv selv:" in text
+    assert "5 · Forhåndstrente ordvektorer" in [h.value for h in at.header]
+    assert "6 milliarder ord" in text and "Lært embedding (nettverket fra steg 2)" in text
     assert "The lesson" not in text and "Try this" not in text
     assert at.button(key="lesson-train-simple-rnn").label == "Tren dette nettverket"
     assert at.query_params["lang"] == "nb"
@@ -140,6 +146,57 @@ def test_the_masking_step_shows_both_networks_padded(lesson_store):
     # Step 2 masks the padding, so 20 padding tokens cannot change its answer.
     assert "**Lesson 2: SimpleRNN with masking:** After 20 padding tokens it still answers" in all_text(at)
     assert at.button(key="lesson-compare")                       # two steps trained: compare them
+
+
+def test_the_exercise_trains_the_learned_side_as_step_2(empty_store):
+    """The exercise's learned side is step 2's run: one click there trains it for both places."""
+    masking = lesson.section_config("masking")
+    at = open_page("lesson")
+    at.button(key="lesson-train-glove-masking").click().run()
+    assert not at.exception
+    jobs = [j for j in resources.queue().jobs() if j.active]
+    assert [j.run_id for j in jobs] == [masking.run_id()] and jobs[0].config == masking
+    keys = [b.key for b in at.button]
+    assert "lesson-train-masking" not in keys and "lesson-train-glove-masking" not in keys   # both wait for it
+    assert "lesson-train-glove" in keys                                                      # the GloVe side does not
+    at = wait_until(at, lambda a: sum(m.label == "Test accuracy" for m in a.metric) == 2)    # step 2 and the exercise
+    assert not at.exception
+    assert len(resources.queue().jobs()) == len(jobs)
+
+
+def test_the_exercise_reads_a_present_day_headline_with_both_embeddings(lesson_store):
+    for section in ("masking", "glove"):
+        ensure_run(lesson_store, section)
+    at = open_page("lesson")
+    assert not at.exception
+    assert at.text_input(key="lesson_glove_headline").value == lesson.EXERCISE_HEADLINE
+    learned, glove = (c.value for c in at.main.code[-2:])
+    assert glove == "biden warns facebook and twitter over ebola videos on youtube"     # GloVe knows them all
+    words = learned.split(" ")
+    assert len(words) == 10 and all(words[i] == "[UNK]" for i in (0, 2, 4, 7, 9))   # AG 2004-05 never had them
+    text = all_text(at)
+    assert "Unknown to it: biden, facebook, twitter" in text and "It knows all 10 words." in text
+    assert "**What GloVe adds:** the pretrained network knows biden, facebook, twitter" in text
+    assert sum(m.label == "Test accuracy" for m in at.metric) == 3       # step 2 above, both sides here
+    bars = [f for f in charts(at) if f["data"][0]["type"] == "bar"]
+    assert len(bars) == 2 and all(len(f["data"][0]["y"]) == 4 for f in bars)   # each side's four probabilities
+
+    # An edited headline: a word from after 2014 is unknown to both, and GloVe adds nothing.
+    at.text_input(key="lesson_glove_headline").input("TikTok ban looms").run()
+    assert not at.exception
+    assert at.main.code[-1].value.startswith("[UNK]")
+    assert "in this headline, no word that the learned network lacks" in all_text(at)
+    at.text_input(key="lesson_glove_headline").input("   ").run()
+    assert not at.exception and not any(f["data"][0]["type"] == "bar" for f in charts(at))
+
+
+def test_which_words_a_network_knows():
+    def tokens(*words):
+        return [TokenInfo(w.strip("?"), w, 1 if w.endswith("?") else 5, w.endswith("?")) for w in words]
+    learned = lesson.Vocabulary.of(tokens("biden?", "meets", "tiktok?", "biden?"))
+    glove = lesson.Vocabulary.of(tokens("biden", "meets", "tiktok?", "biden"))
+    assert learned == lesson.Vocabulary("[UNK] meets [UNK] [UNK]", 1, 4, ["biden", "tiktok"])
+    assert lesson.newly_known(learned, glove) == ["biden"]
 
 
 def test_the_step_buttons_lead_to_explore_and_compare(lesson_store):
