@@ -4,8 +4,8 @@ Every step explains one idea, trains that step's lesson preset through the serve
 shared training queue (a run anyone already trained, or is training, is reused), and
 shows next to the text its test accuracy, its training time and how it reads the
 page's headline. The exercise sets step 2's network against the same network reading
-through pretrained GloVe vectors, both reading a present-day headline. The text lives in the catalogues (``lesson.*``); which run a step shows
-is decided in :mod:`rnnlab_app.lesson`.
+through pretrained GloVe vectors, both reading a present-day headline. The text lives
+in the catalogues (``lesson.*``); which run a step shows is decided in :mod:`rnnlab_app.lesson`.
 """
 from __future__ import annotations
 
@@ -80,8 +80,8 @@ def train_button(section: str, config, place: str | None = None) -> None:
     if ag is None:
         st.caption(tr("lesson.no_data"))
         return
-    if st.button(tr("lesson.train"), key=f"lesson-train-{place or section}", type="primary", icon=":material/play_arrow:",
-                 help=tr("lesson.train_help")):
+    if st.button(tr("lesson.train"), key=f"lesson-train-{place or section}", type="primary",
+                 icon=":material/play_arrow:", help=tr("lesson.train_help")):
         job = ui.submit_training(config)
         st.session_state[f"lesson_job.{section}"] = job.job_id
         st.rerun()
