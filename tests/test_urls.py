@@ -134,8 +134,10 @@ def test_out_of_range_form_values_never_reach_a_training(empty_store):
     at.number_input(key="cfg.train_size").set_value(400)
     at.button(key="train_submit").click().run()
     assert not at.exception
+    jobs = resources.queue().jobs()
     try:
-        for job in resources.queue().jobs():
+        assert len(jobs) == 1, f"the form should queue one training to check, got {len(jobs)}"
+        for job in jobs:
             assert ranges["units"][0] <= job.config.units <= ranges["units"][1]
             assert np.isfinite(job.config.learning_rate)
             resources.queue().stop(job.job_id, keep=False)
