@@ -106,8 +106,7 @@ def bench_trace(run_id: str | None = None, repeats: int = 30, repeat: int = 1) -
                 print(f"bench trace: training {config.run_id()} ({config.describe()}, "
                       f"{config.train_size} rows)", file=sys.stderr)
                 trained = train(config)
-                store.save(config.run_id(), trained.model, config, trained.history, trained.metrics)
-                result["results"][cell] = timed(store.load(config.run_id()))
+                result["results"][cell] = timed(store.load(store.save_result(trained)))
         target_cell = "lstm"
         result["target_run"] = "lesson-bilstm architecture (train_size 2000, max_length 128)"
     row = result["results"][target_cell].get(f"{TARGET_TOKENS}_tokens")

@@ -50,8 +50,7 @@ def _values(y) -> np.ndarray:
 def ensure_run(store: RunStore, section: str) -> str:
     config = lesson.section_config(section)
     if not store.info(config.run_id()).ok:
-        result = train(config)
-        store.save(config.run_id(), result.model, config, result.history, result.metrics)
+        store.save_result(train(config))
     return config.run_id()
 
 
