@@ -15,7 +15,7 @@ from rnnlab.config import PRESETS
 from rnnlab.runs import RunStore
 from rnnlab.training import train
 from rnnlab_app import lesson, resources
-from rnnlab_app.testing import all_text, chart_types, charts, open_page, wait_until
+from app_testing import all_text, chart_types, charts, open_page, wait_until
 
 SIZE = "400"
 STEPS = [f"lesson-train-{section}" for section in lesson.SECTIONS]

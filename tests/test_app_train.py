@@ -6,7 +6,7 @@ import pytest
 from rnnlab.config import RunConfig
 from rnnlab.runs import RunStore
 from rnnlab.training import train
-from rnnlab_app.testing import TINY, all_text, chart_types, fill_train_form, open_page, wait_until
+from app_testing import TINY, all_text, chart_types, fill_train_form, open_page, wait_until
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = r"""
 import json, sys
-from rnnlab_app.testing import open_page
+from app_testing import open_page
 run, other = sys.argv[1], sys.argv[2]
 visits = [("home", {}), ("lesson", {}), ("train", {}), ("data", {}),
           ("explore", {"run": run, "headline": "Stocks rally as oil prices fall"}),

@@ -13,7 +13,7 @@ import pytest
 from rnnlab import cli
 from rnnlab.config import RunConfig, field_ranges
 from rnnlab.runs import RunStore, RunStoreError
-from rnnlab_app.testing import TINY, all_text, open_page
+from app_testing import TINY, all_text, open_page
 
 HEADLINE = "Federer wins his third Wimbledon title"
 # Markup that Markdown would render: a tag or a javascript: link not escaped with a backslash.
@@ -113,7 +113,7 @@ def empty_store(tmp_path, monkeypatch):
     ({"train_size": 99}, "at least 100"),
 ])
 def test_the_train_form_refuses_invalid_settings(empty_store, values, message):
-    from rnnlab_app.testing import fill_train_form
+    from app_testing import fill_train_form
     at = open_page("train")
     fill_train_form(at, **{**TINY, **values})
     at.button(key="train_submit").click().run()
