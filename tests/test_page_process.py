@@ -35,7 +35,7 @@ print(json.dumps({"loaded": loaded, "charts": drawn}))
 
 def test_rendering_every_page_leaves_keras_out_of_the_page_process(runs):
     gru, lstm = runs
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}  # app_testing
     done = subprocess.run([sys.executable, "-c", SCRIPT, gru.run_id, lstm.run_id], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
