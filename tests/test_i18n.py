@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rnnlab import i18n
+from rnnlab.cells import CELLS, INTERNAL_KIND
 from rnnlab.i18n import LANGUAGES, LOCALES_DIR, catalogue, fields_of, t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,11 +21,9 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
     "state.": ["queued", "running", "finished", "stopped", "discarded", "failed", "reused"],
     "attr.": ["occlusion", "integrated_gradients"],
     "note.attr.": ["occlusion", "integrated_gradients"],
-    "internal.": ["cell", "input_gate", "forget_gate", "output_gate", "candidate", "update_gate", "reset_gate",
-                  "preactivation"],
-    "note.internal.": ["cell", "input_gate", "forget_gate", "output_gate", "candidate", "update_gate",
-                       "reset_gate", "preactivation"],
-    "explore.gates.": ["gru", "lstm"],
+    "internal.": list(INTERNAL_KIND),
+    "note.internal.": list(INTERNAL_KIND),
+    "explore.gates.": [spec.name for spec in CELLS.values() if len(spec.gates) > 1],
     "explore.neuron_": ["top", "bottom"],
     "compare.pair.": ["masking", "cell", "depth", "masking.note", "cell.note", "depth.note"],
     "data.split.": ["train", "validation", "test"],
