@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnlab import charts
+from rnnlab import cells, charts
 from rnnlab.data import DataError
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
@@ -114,7 +114,7 @@ def inside_panel(run_id, config, trace, words) -> None:
     for shape in explain.layer_shapes(config):
         st.latex(explain.recurrence_latex(shape))
         st.caption(tr("explore.shapes", layer=shape.name.split("_")[-1], units=shape.units, inputs=shape.input_dim,
-                      gates=shape.gates, cell=ui.cell_name(shape.cell), params=f"{explain.parameter_count(shape):,}")
+                      gates=shape.gates, cell=cells.label(shape.cell), params=f"{explain.parameter_count(shape):,}")
                    + (" " + tr(f"explore.gates.{shape.cell}") if shape.gates > 1 else ""))
     heatmaps(run_id, trace, words)
 
@@ -152,7 +152,7 @@ def heatmaps(run_id, trace, words) -> None:
                                     format_func=lambda k: tr(f"internal.{k}")) or internals[0]
     chart(run_id, trace.text, "internal",
           lambda: charts.state_heatmap(layer.internals[internal], words,
-                                       kind=explain.INTERNAL_KIND.get(internal, "state"),
+                                       kind=cells.INTERNAL_KIND.get(internal, cells.STATE),
                                        title=tr("explore.internal_title", what=tr(f"internal.{internal}"),
                                                 layer=label),
                                        unit_label=tr("chart.unit"), token_label=tr("chart.token"),

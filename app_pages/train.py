@@ -7,7 +7,8 @@ from dataclasses import fields
 import pandas as pd
 import streamlit as st
 
-from rnnlab.config import CELLS, PRESETS, TEXT_FIELDS, ConfigError, RunConfig, field_ranges
+from rnnlab import cells
+from rnnlab.config import PRESETS, TEXT_FIELDS, ConfigError, RunConfig, field_ranges
 from rnnlab.jobs import DISCARDED, FAILED, FINISHED, QUEUED, REUSED, RUNNING, STOPPED
 from rnnlab.runs import RunStoreError
 from rnnlab_app import resources as res
@@ -171,7 +172,7 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
             c1, c2, c3 = st.columns(3)
             with c1:
                 st.markdown(f"**{tr('train.group_model')}**")
-                st.selectbox(tr("field.cell"), CELLS, key="cfg.cell", format_func=ui.cell_name,
+                st.selectbox(tr("field.cell"), cells.CELL_NAMES, key="cfg.cell", format_func=cells.label,
                              help=tr("field.cell_help"))
                 st.number_input(tr("field.units"), *RANGES["units"], step=1, key="cfg.units",
                                 help=tr("field.units_help"))
@@ -247,7 +248,7 @@ else:
     shown = frame.rename(columns=names)
     for col in ("test_accuracy", "titles_accuracy"):
         shown[names[col]] = frame[col].astype(float) * 100
-    shown[names["cell"]] = frame["cell"].map(lambda c: ui.cell_name(c) if c else None)
+    shown[names["cell"]] = frame["cell"].map(lambda c: cells.label(c) if c else None)
     shown[names["text"]] = frame["text"].map(lambda f: tr(f"field.text.{f}") if f else None)
     shown[names["model"]] = [ui.describe(r.config) if r.config else "" for r in runs]
     st.dataframe(shown, hide_index=True, column_order=[names[c] for c in (

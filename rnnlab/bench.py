@@ -302,8 +302,7 @@ def train_memory_runs(root: str, train_size: int = 2000, count: int = 5) -> list
         config = preset(name).replace(train_size=train_size, epochs=1, seed=i)
         print(f"bench memory: training {name} ({config.describe()}) on {train_size:,} rows", file=sys.stderr)
         result = train(config, callbacks=[ProgressBar()])
-        store.save(config.run_id(), result.model, config, result.history, result.metrics)
-        run_ids.append(config.run_id())
+        run_ids.append(store.save_result(result))
     return run_ids
 
 

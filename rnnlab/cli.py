@@ -63,9 +63,7 @@ def cmd_train(args):
     result = train(config, callbacks=[ProgressBar()], time_budget_s=args.time_budget)
     if not result.metrics["samples_seen"]:
         raise TrainingError(f"training stopped ({result.stop_reason}) before it read any text; nothing saved")
-    # A stopped training is not its config's run: saved beside it, as the app's queue does.
-    run_id = config.run_id() + ("-partial" if result.stopped_early else "")
-    store.save(run_id, result.model, config, result.history, result.metrics)
+    run_id = store.save_result(result)
     out = {"run_id": run_id, "test_accuracy": result.metrics["test_accuracy"],
            "test_titles_accuracy": result.metrics["test_titles_accuracy"],
            "train_seconds": result.train_seconds, "samples_per_second": result.samples_per_second,
@@ -94,7 +92,7 @@ def cmd_zoo(args):
             continue
         print(f"{name}: training {run_id}: {config.describe()}", file=sys.stderr)
         result = train(config, callbacks=[ProgressBar()])
-        store.save(run_id, result.model, config, result.history, result.metrics)
+        store.save_result(result, run_id)
         rows.append({"preset": name, "run_id": run_id, "trained": True,
                      "test_accuracy": result.metrics["test_accuracy"], "train_seconds": result.train_seconds})
     if args.json:

@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, fields
 
-CELLS = ("simple_rnn", "gru", "lstm")
+from .cells import CELL_NAMES, CELLS
 TEXT_FIELDS = ("title", "title_description")
 EMBEDDINGS = ("learned", "glove")
 GLOVE_DIM = 50
@@ -88,7 +88,7 @@ class RunConfig:
                     raise ConfigError(f"{f.name} must be from {low} to {high}, got {value}")
                 object.__setattr__(self, f.name, float(value))
         if self.cell not in CELLS:
-            raise ConfigError(f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
+            raise ConfigError(f"cell must be one of {', '.join(CELL_NAMES)}, got {self.cell!r}")
         if self.text not in TEXT_FIELDS:
             raise ConfigError(f"text must be one of {', '.join(TEXT_FIELDS)}, got {self.text!r}")
         if 0 < self.train_size < 100:
@@ -167,8 +167,7 @@ class RunConfig:
 
     def describe(self) -> str:
         """A one-line human description, e.g. '2 x Bidirectional LSTM(64), masking, title+description'."""
-        cell = {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}[self.cell]
-        layer = f"{cell}({self.units})"
+        layer = f"{CELLS[self.cell].label}({self.units})"
         if self.bidirectional:
             layer = f"Bidirectional {layer}"
         depth = f"{self.layers} x " if self.layers > 1 else ""
@@ -182,7 +181,7 @@ class RunConfig:
 def field_ranges() -> dict:
     """Allowed values per field, for forms and help texts."""
     ranges = {name: r for name, r in {**_INT_RANGES, **_FLOAT_RANGES}.items()}
-    ranges["cell"] = CELLS
+    ranges["cell"] = CELL_NAMES
     ranges["text"] = TEXT_FIELDS
     ranges["embeddings"] = EMBEDDINGS
     return ranges

@@ -286,8 +286,7 @@ class TrainingQueue:
             if result.stopped_early and not (job.keep_partial and result.metrics.get("samples_seen")):
                 state, saved = DISCARDED, ""
             else:
-                saved = job.run_id if not result.stopped_early else f"{job.run_id}-partial"
-                self.store.save(saved, result.model, job.config, result.history, result.metrics)
+                saved = self.store.save_result(result)
                 state = STOPPED if result.stopped_early else FINISHED
             if self._owns_models:
                 release_model(result.model)      # saved or discarded: pages load runs from the store

@@ -14,11 +14,11 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from .cells import CELLS
 from .config import CLASS_NAMES, RunConfig
 from .glove import embedding_matrix, extend_vocabulary
 from .text import standardize
 
-_CELL_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
 
 
 @keras.saving.register_keras_serializable(package="rnnlab")
@@ -74,7 +74,7 @@ def _clean_words(words: list[str]) -> list[str]:
 
 def _recurrent_layer(config: RunConfig, index: int, dtype):
     last = index == config.layers
-    cell = _CELL_LAYERS[config.cell](config.units, return_sequences=not last, dtype=dtype,
+    cell = CELLS[config.cell].keras_layer()(config.units, return_sequences=not last, dtype=dtype,
                                      name=f"{config.cell}_{index}" if config.bidirectional else f"rnn_{index}")
     if config.bidirectional:
         return keras.layers.Bidirectional(cell, name=f"rnn_{index}", dtype=dtype)
@@ -155,7 +155,7 @@ def model_problem(model, config: RunConfig) -> str:
         if not isinstance(layers.get(name), kind):
             return f"is not an RNN Lab model (no {kind.__name__} layer named {name!r})"
     recurrent = [layers[name] for name in recurrent_layer_names(model)]
-    cell = _CELL_LAYERS[config.cell]
+    cell = CELLS[config.cell].keras_layer()
     if len(recurrent) != config.layers or not all(
             isinstance(getattr(layer, "forward_layer", layer) if config.bidirectional else layer, cell)
             and isinstance(layer, keras.layers.Bidirectional) == config.bidirectional for layer in recurrent):

@@ -28,13 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-CELL_TYPES = ("simple_rnn", "gru", "lstm")
-INTERNAL_NAMES = {
-    "lstm": ("cell", "input_gate", "forget_gate", "output_gate", "candidate"),
-    "gru": ("update_gate", "reset_gate", "candidate"),
-    "simple_rnn": ("preactivation",),
-}
-_GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
+from .cells import CELLS
 
 
 class UnsupportedLayerError(ValueError):
@@ -105,14 +99,12 @@ class ModelWeights:
 
 
 def _cell_type(layer) -> str:
-    import keras
-    if isinstance(layer, keras.layers.LSTM):
-        return "lstm"
-    if isinstance(layer, keras.layers.GRU):
-        return "gru"
-    if isinstance(layer, keras.layers.SimpleRNN):
-        return "simple_rnn"
-    raise UnsupportedLayerError(f"layer {layer.name!r} ({type(layer).__name__}) is not a SimpleRNN, GRU or LSTM")
+    for spec in CELLS.values():
+        if isinstance(layer, spec.keras_layer()):
+            return spec.name
+    labels = [spec.label for spec in CELLS.values()]
+    raise UnsupportedLayerError(f"layer {layer.name!r} ({type(layer).__name__}) is not a "
+                                f"{', '.join(labels[:-1])} or {labels[-1]}")
 
 
 def _cell_weights(layer) -> CellWeights:
@@ -134,7 +126,7 @@ def _cell_weights(layer) -> CellWeights:
     if cell.use_bias:
         bias = np.asarray(cell.bias.numpy())
     else:
-        k = _GATES[cell_type] * units
+        k = len(CELLS[cell_type].gates) * units
         bias = np.zeros((2, k) if cell_type == "gru" and reset_after else (k,), dtype=kernel.dtype)
     return CellWeights(cell_type, units, kernel, recurrent_kernel, bias, reset_after)
 
@@ -176,11 +168,6 @@ def extract_model_weights(model) -> ModelWeights:
 
 # -- elementwise -----------------------------------------------------------------------
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function, without overflow for large |x|."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
 def softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=-1, keepdims=True)
     e = np.exp(z)
@@ -198,7 +185,7 @@ class CellRun:
     (``hidden``, or zero at masked steps when ``zero_output_for_mask``). ``final``
     (B, units): the state after the last step, Keras' output without
     ``return_sequences``. ``internals``: (B, T, units) each, named as in
-    :data:`INTERNAL_NAMES`; the LSTM ``cell`` state is carried through masked steps
+    :attr:`rnnlab.cells.CellSpec.internals`; the LSTM ``cell`` state is carried through masked steps
     like ``hidden``, gates, candidates and pre-activations are 0 there.
     """
 
@@ -241,6 +228,9 @@ def run_cell(w: CellWeights, x, mask=None, lengths=None, go_backwards: bool = Fa
     ``go_backwards`` reads from the last step to the first (results still in reading
     order). ``internals=False`` skips recording gates (faster).
     """
+    spec = CELLS.get(w.cell)
+    if spec is None:
+        raise UnsupportedLayerError(f"unknown cell type {w.cell!r}")
     x, mask, single = _as_batch(x, mask, lengths)
     dtype = np.result_type(x.dtype, w.kernel.dtype)
     x = x.astype(dtype, copy=False)
@@ -256,49 +246,20 @@ def run_cell(w: CellWeights, x, mask=None, lengths=None, go_backwards: bool = Fa
     # product is large enough for OpenBLAS to go multi-threaded, and on a busy 2-core
     # machine its threads stall each call for milliseconds.
     h = np.zeros((b, u), dtype)
-    c = np.zeros((b, u), dtype) if w.cell == "lstm" else None
+    carried = np.zeros((b, u), dtype) if spec.carried else None
     hidden = np.empty((b, steps, u), dtype)
-    names = INTERNAL_NAMES[w.cell] if internals else ()
-    rec = {name: np.zeros((b, steps, u), dtype) for name in names}
+    rec = {name: np.zeros((b, steps, u), dtype) for name in spec.internal_names} if internals else {}
     order = range(steps - 1, -1, -1) if go_backwards else range(steps)
     for t in order:
         m = None if mask is None else mask[:, t:t + 1]
         xw = x[:, t] @ kernel + input_bias
-        if w.cell == "lstm":
-            z = xw + h @ recurrent
-            s = sigmoid(z)
-            i, f, o = s[:, :u], s[:, u:2 * u], s[:, 3 * u:]
-            g = np.tanh(z[:, 2 * u:3 * u])
-            c_new = f * c + i * g
-            h_new = o * np.tanh(c_new)
-            if m is not None:
-                c_new = np.where(m, c_new, c)
-            c = c_new
+        h_new, carried_new, parts = spec.step(xw, h, carried, recurrent, recurrent_bias, w.reset_after)
+        if carried is not None:           # the LSTM's cell state: kept through masked steps, like h
+            carried = carried_new if m is None else np.where(m, carried_new, carried)
             if internals:
-                rec["cell"][:, t] = c
-                parts = (("input_gate", i), ("forget_gate", f), ("output_gate", o), ("candidate", g))
-        elif w.cell == "gru":
-            if w.reset_after:        # Keras' default: the reset gate scales U_h h + b_h
-                inner = h @ recurrent + recurrent_bias
-                zr = sigmoid(xw[:, :2 * u] + inner[:, :2 * u])
-                zg, r = zr[:, :u], zr[:, u:]
-                g = np.tanh(xw[:, 2 * u:] + r * inner[:, 2 * u:])
-            else:                    # the original GRU: the reset gate scales h before U_h
-                zr = sigmoid(xw[:, :2 * u] + h @ recurrent[:, :2 * u])
-                zg, r = zr[:, :u], zr[:, u:]
-                g = np.tanh(xw[:, 2 * u:] + (r * h) @ recurrent[:, 2 * u:])
-            h_new = zg * h + (1.0 - zg) * g
-            if internals:
-                parts = (("update_gate", zg), ("reset_gate", r), ("candidate", g))
-        elif w.cell == "simple_rnn":
-            pre = xw + h @ recurrent
-            h_new = np.tanh(pre)
-            if internals:
-                parts = (("preactivation", pre),)
-        else:
-            raise UnsupportedLayerError(f"unknown cell type {w.cell!r}")
-        if internals:
-            for name, value in parts:
+                rec[spec.carried][:, t] = carried
+        if internals:                     # gates, candidates, pre-activations: 0 at masked steps
+            for name, value in parts.items():
                 rec[name][:, t] = value if m is None else np.where(m, value, 0.0)
         h = h_new if m is None else np.where(m, h_new, h)
         hidden[:, t] = h

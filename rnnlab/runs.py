@@ -34,6 +34,10 @@ LEFTOVER_AGE_S = 3600.0
 if TYPE_CHECKING:  # Keras is imported only where a model is loaded: pages list runs without it
     import keras
 
+    from .training import TrainResult
+
+PARTIAL_SUFFIX = "-partial"
+
 
 class RunStoreError(ValueError):
     """A run id is invalid, a run is missing, or a run is damaged."""
@@ -156,6 +160,17 @@ class RunStore:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return final
+
+    def save_result(self, result: TrainResult, run_id: str | None = None) -> str:
+        """Save a training's result; the run id it was saved under.
+
+        The id defaults to the config's, with ``-partial`` when the training stopped early:
+        a stopped training is not its config's run, so it never takes that run's place.
+        """
+        if run_id is None:
+            run_id = result.config.run_id() + (PARTIAL_SUFFIX if result.stopped_early else "")
+        self.save(run_id, result.model, result.config, result.history, result.metrics)
+        return run_id
 
     def _install(self, tmp: Path, final: Path) -> None:
         """Rename a complete run into place, moving an older one of the same id aside.

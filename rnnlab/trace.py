@@ -43,7 +43,8 @@ from .config import CLASS_NAMES
 from .errors import TraceError
 from .errors import check_text
 from .models import recurrent_layer_names, vectorize
-from .reference import INTERNAL_NAMES, extract_model_weights, forward
+from .cells import CELLS
+from .reference import extract_model_weights, forward
 from .text import standardize
 from .tracedata import LayerTrace, TokenInfo, Trace
 
@@ -205,7 +206,7 @@ class Tracer:
             for direction, cell_run in run.directions.items():
                 row = cell_run.row(0)
                 layers.append(LayerTrace(run.weights.name, direction, run.weights.cell, row.hidden,
-                                         {k: row.internals[k] for k in INTERNAL_NAMES[run.weights.cell]}))
+                                         {k: row.internals[k] for k in CELLS[run.weights.cell].internal_names}))
         last = runs[-1].forward.hidden[0]
         state_change = np.linalg.norm(np.diff(last, axis=0, prepend=np.zeros((1, last.shape[1]), last.dtype)),
                                       axis=1).astype(np.float64)

@@ -18,7 +18,8 @@ import time
 import numpy as np
 
 from .benchenv import central, merge_repeats
-from .config import CELLS, preset
+from .cells import CELL_NAMES
+from .config import preset
 from .trace import IG_STEPS, Tracer
 
 LENGTHS = (10, 40, 100)
@@ -29,7 +30,7 @@ TARGET_MS = {"trace_ms": 30.0, "trace_with_ig_ms": 250.0}
 def bench_configs():
     """The lesson-bilstm architecture per cell type, small and quick to train."""
     base = preset("lesson-bilstm").replace(train_size=2000, max_length=128)
-    return {cell: base.replace(cell=cell) for cell in ("lstm", *[c for c in CELLS if c != "lstm"])}
+    return {cell: base.replace(cell=cell) for cell in ("lstm", *[c for c in CELL_NAMES if c != "lstm"])}
 
 
 def synthetic_headline(tracer: Tracer, n: int, seed: int = 0) -> str:
@@ -106,8 +107,7 @@ def bench_trace(run_id: str | None = None, repeats: int = 30, repeat: int = 1) -
                 print(f"bench trace: training {config.run_id()} ({config.describe()}, "
                       f"{config.train_size} rows)", file=sys.stderr)
                 trained = train(config)
-                store.save(config.run_id(), trained.model, config, trained.history, trained.metrics)
-                result["results"][cell] = timed(store.load(config.run_id()))
+                result["results"][cell] = timed(store.load(store.save_result(trained)))
         target_cell = "lstm"
         result["target_run"] = "lesson-bilstm architecture (train_size 2000, max_length 128)"
     row = result["results"][target_cell].get(f"{TARGET_TOKENS}_tokens")

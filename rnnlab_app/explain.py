@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnnlab.cells import CELLS
 from rnnlab.config import PRESETS, RunConfig
 
 # The one rule every recurrent cell repeats for every word (Home and Lesson pages).
 RECURRENCE = r"\Large S_{t+1} = f\left(W_H\,S_t + W_I\,X_t + b\right)"
-
-GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
-GATE_NAMES = {"simple_rnn": (), "gru": ("z", "r", "h"), "lstm": ("i", "f", "c", "o")}
-INTERNAL_KIND = {  # internal name -> "state" (diverging, centred on 0) or "gate" (0..1)
-    "cell": "state", "candidate": "state", "preactivation": "state",
-    "input_gate": "gate", "forget_gate": "gate", "output_gate": "gate", "update_gate": "gate", "reset_gate": "gate",
-}
 
 
 @dataclass(frozen=True)
@@ -45,13 +39,14 @@ def layer_shapes(config: RunConfig, weights=None) -> list[LayerShapes]:
     if weights is not None:
         for lw in weights.layers:
             kernel = lw.forward.kernel
-            out.append(LayerShapes(lw.name, lw.cell, lw.units, int(kernel.shape[0]), GATES[lw.cell],
+            out.append(LayerShapes(lw.name, lw.cell, lw.units, int(kernel.shape[0]), len(CELLS[lw.cell].gates),
                                    len(lw.directions)))
         return out
     input_dim = config.embed_dim
     directions = 2 if config.bidirectional else 1
     for i in range(1, config.layers + 1):
-        out.append(LayerShapes(f"rnn_{i}", config.cell, config.units, input_dim, GATES[config.cell], directions))
+        out.append(LayerShapes(f"rnn_{i}", config.cell, config.units, input_dim, len(CELLS[config.cell].gates),
+                               directions))
         input_dim = config.units * directions
     return out
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnlab import charts
+from rnnlab import cells, charts
 from rnnlab.config import CLASS_NAMES, PRESET_DESCRIPTIONS, PRESETS, RunConfig
 from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, normalize_lang, t
 from rnnlab.runs import RunInfo, RunStoreError, check_run_id
@@ -72,10 +72,6 @@ def esc(text) -> str:
 
 def class_names() -> list[str]:
     return [tr(f"class.{i}") for i in range(len(CLASS_NAMES))]
-
-
-def cell_name(cell: str) -> str:
-    return {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}.get(cell, cell)
 
 
 def preset_label(name: str) -> str:
@@ -222,7 +218,7 @@ def run_label(info: RunInfo | None, run_id: str) -> str:
 
 
 def describe(config: RunConfig) -> str:
-    layer = f"{cell_name(config.cell)}({config.units})"
+    layer = f"{cells.label(config.cell)}({config.units})"
     if config.bidirectional:
         layer = tr("describe.bidirectional", layer=layer)
     if config.layers > 1:

@@ -36,8 +36,7 @@ def make_run(run_store):
         run_id = config.run_id()
         if run_id not in cache:
             if not run_store.exists(run_id):
-                result = train(config)
-                run_store.save(run_id, result.model, config, result.history, result.metrics)
+                run_store.save_result(train(config), run_id)
             cache[run_id] = run_store.load(run_id)
         return cache[run_id]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rnnlab.config import RunConfig
 from rnnlab_app import explain
-from rnnlab_app.testing import TINY, all_text, chart_types, open_page, wait_until
+from app_testing import TINY, all_text, chart_types, open_page, wait_until
 
 HEADLINE = "Stocks slide as oil prices hit a record high"
 

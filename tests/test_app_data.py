@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rnnlab_app.testing import all_text, chart_types, open_page
+from app_testing import all_text, chart_types, open_page
 
 
 @pytest.fixture

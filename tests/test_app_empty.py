@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rnnlab.data import clear_cache
-from rnnlab_app.testing import all_text, open_page
+from app_testing import all_text, open_page
 
 PAGES = ("home", "lesson", "train", "explore", "compare", "data")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rnnlab_app import resources
-from rnnlab_app.testing import all_text, chart_types, charts, open_page
+from app_testing import all_text, chart_types, charts, open_page
 from rnnlab_app.ui import EXAMPLES
 
 HEADLINE = "Federer wins his third Wimbledon title"

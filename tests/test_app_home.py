@@ -5,7 +5,7 @@ import pytest
 
 from rnnlab.config import PRESETS, RunConfig
 from rnnlab.data import load_ag_news
-from rnnlab_app.testing import ROOT, TINY, all_text, open_page, wait_until
+from app_testing import ROOT, TINY, all_text, open_page, wait_until
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_every_page_speaks_norwegian_charts_included(make_run, run_store, monkey
     """With lang=nb no English text of the catalogue is left: headings, labels, messages,
     chart titles, axis titles and legends; the share link keeps the language."""
     from rnnlab.i18n import catalogue
-    from rnnlab_app.testing import charts
+    from app_testing import charts
 
     run = make_run()
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))

@@ -16,7 +16,7 @@ from rnnlab.runs import RunStore
 from rnnlab.tracedata import TokenInfo
 from rnnlab.training import train
 from rnnlab_app import lesson, resources
-from rnnlab_app.testing import all_text, chart_types, charts, open_page, wait_until
+from app_testing import all_text, chart_types, charts, open_page, wait_until
 
 SIZE = "400"
 STEPS = [f"lesson-train-{section}" for section in lesson.SECTIONS]
@@ -52,8 +52,7 @@ def _values(y) -> np.ndarray:
 def ensure_run(store: RunStore, section: str) -> str:
     config = lesson.section_config(section)
     if not store.info(config.run_id()).ok:
-        result = train(config)
-        store.save(config.run_id(), result.model, config, result.history, result.metrics)
+        store.save_result(train(config))
     return config.run_id()
 
 

@@ -6,7 +6,7 @@ import pytest
 from rnnlab.config import RunConfig
 from rnnlab.runs import RunStore
 from rnnlab.training import train
-from rnnlab_app.testing import TINY, all_text, chart_types, fill_train_form, open_page, wait_until
+from app_testing import TINY, all_text, chart_types, fill_train_form, open_page, wait_until
 
 
 @pytest.fixture
@@ -95,8 +95,7 @@ def test_queue_position_is_shown_while_waiting(store):
 
 def test_the_same_settings_reuse_the_saved_run(store):
     config = RunConfig(**TINY, text="title")
-    result = train(config)
-    store.save(config.run_id(), result.model, config, result.history, result.metrics)
+    store.save_result(train(config))
     at = open_page("train")
     fill_train_form(at, **TINY, text="title", cell="gru", masking=True, bucketing=True, bidirectional=False, layers=1)
     at.number_input(key="cfg.learning_rate").set_value(config.learning_rate)
@@ -128,8 +127,7 @@ def test_unknown_preset_in_the_url_says_so(store):
 
 def test_delete_a_run_from_the_table(store):
     config = RunConfig(**TINY, text="title", seed=3)
-    result = train(config)
-    store.save(config.run_id(), result.model, config, result.history, result.metrics)
+    store.save_result(train(config))
     at = open_page("train")
     assert at.selectbox(key="train_pick").value == config.run_id()
     at.button(key="delete-run").click().run()

@@ -19,7 +19,7 @@ import pytest
 from rnnlab.config import RunConfig
 from rnnlab.jobs import RUNNING
 from rnnlab_app import lesson, resources
-from rnnlab_app.testing import TINY, all_text, fill_train_form, open_page
+from app_testing import TINY, all_text, fill_train_form, open_page
 from rnnlab_app.ui import esc
 
 ROOT = Path(__file__).resolve().parents[1]

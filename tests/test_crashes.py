@@ -51,7 +51,7 @@ SAVE_AND_HANG = textwrap.dedent('''
             print("SAVING", file=sys.stderr, flush=True)
             time.sleep(600)
     runs._write_json = slow_write
-    runs.RunStore().save(config.run_id(), result.model, config, result.history, result.metrics)
+    runs.RunStore().save_result(result)
 ''')
 
 

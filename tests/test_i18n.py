@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from rnnlab import i18n
-from rnnlab.i18n import LANGUAGES, catalogue, fields_of, t
+from rnnlab.cells import CELLS, INTERNAL_KIND
+from rnnlab.i18n import LANGUAGES, LOCALES_DIR, catalogue, fields_of, t
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "rnnlab_app").glob("*.py"))]
@@ -20,11 +21,9 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
     "state.": ["queued", "running", "finished", "stopped", "discarded", "failed", "reused"],
     "attr.": ["occlusion", "integrated_gradients"],
     "note.attr.": ["occlusion", "integrated_gradients"],
-    "internal.": ["cell", "input_gate", "forget_gate", "output_gate", "candidate", "update_gate", "reset_gate",
-                  "preactivation"],
-    "note.internal.": ["cell", "input_gate", "forget_gate", "output_gate", "candidate", "update_gate",
-                       "reset_gate", "preactivation"],
-    "explore.gates.": ["gru", "lstm"],
+    "internal.": list(INTERNAL_KIND),
+    "note.internal.": list(INTERNAL_KIND),
+    "explore.gates.": [spec.name for spec in CELLS.values() if len(spec.gates) > 1],
     "explore.neuron_": ["top", "bottom"],
     "compare.pair.": ["masking", "cell", "depth", "masking.note", "cell.note", "depth.note"],
     "data.split.": ["train", "validation", "test"],
@@ -127,6 +126,8 @@ def test_fallbacks():
     assert i18n.normalize_lang(None) == "en" and i18n.normalize_lang("nb") == "nb"
 
 
-@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("lang", sorted(path.stem for path in LOCALES_DIR.glob("*.json")))
 def test_every_language_has_a_name(lang):
-    assert LANGUAGES[lang]
+    """Every catalogue in the locales folder is offered in the sidebar under a display name."""
+    name = LANGUAGES.get(lang)
+    assert isinstance(name, str) and name.strip() and name != lang, f"{lang}.json has no display name in LANGUAGES"

@@ -20,16 +20,18 @@ class FakeTrainer:
         self.started.append(config)
         while not self.release.is_set():
             if stop.is_set():
-                return _Result(self.result, stopped=True)
+                return _Result(self.result, config, stopped=True)
             time.sleep(0.01)
         if config.seed == 13:
             raise TrainingError("the loss became nan at epoch 1, batch 3")
-        return _Result(self.result, stopped=False)
+        return _Result(self.result, config, stopped=False)
 
 
 class _Result:
-    def __init__(self, run, stopped):
-        self.model, self.history = run.model, run.history
+    """What rnnlab.training.train returns, for ``config``, with a tiny run's model."""
+
+    def __init__(self, run, config, stopped):
+        self.config, self.model, self.history = config, run.model, run.history
         self.metrics = {**run.metrics, "samples_seen": 64}
         self.stopped_early = stopped
 

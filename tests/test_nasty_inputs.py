@@ -155,7 +155,7 @@ MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "info",
 
 @pytest.fixture(scope="module")
 def explore(run, run_store):
-    from rnnlab_app.testing import open_page
+    from app_testing import open_page
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
         at = open_page("explore", {"run": run.run_id, "headline": "Stocks rally as oil prices fall"})
@@ -177,7 +177,7 @@ def _strings(value):
 
 @pytest.mark.parametrize("entry", entries("app"))
 def test_explore_page(explore, entry):
-    from rnnlab_app.testing import all_text, charts
+    from app_testing import all_text, charts
     at = explore
     text = entry["input"]
     at.text_input(key="explore_headline").input(text).run(timeout=120)

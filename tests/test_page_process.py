@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = r"""
 import json, sys
-from rnnlab_app.testing import open_page
+from app_testing import open_page
 run, other = sys.argv[1], sys.argv[2]
 visits = [("home", {}), ("lesson", {}), ("train", {}), ("data", {}),
           ("explore", {"run": run, "headline": "Stocks rally as oil prices fall"}),
@@ -35,7 +35,7 @@ print(json.dumps({"loaded": loaded, "charts": drawn}))
 
 def test_rendering_every_page_leaves_keras_out_of_the_page_process(runs):
     gru, lstm = runs
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}  # app_testing
     done = subprocess.run([sys.executable, "-c", SCRIPT, gru.run_id, lstm.run_id], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from rnnlab import reference as R
-from rnnlab.config import CELLS, RunConfig
+from rnnlab.cells import CELL_NAMES, CELLS
+from rnnlab.config import RunConfig
 from rnnlab.data import load_ag_news
 from rnnlab.models import adapt_vocabulary, build_model, token_model, vectorize
 
@@ -49,7 +50,7 @@ def padded(model, texts):
     return ids, lengths
 
 
-GRID = list(itertools.product(CELLS, (True, False), (1, 2, 3), (False, True)))
+GRID = list(itertools.product(CELL_NAMES, (True, False), (1, 2, 3), (False, True)))
 
 
 @pytest.mark.parametrize("cell,masking,layers,bidirectional", GRID,
@@ -82,7 +83,7 @@ def test_reference_matches_keras(headlines, cell, masking, layers, bidirectional
             np.testing.assert_allclose(cell_run.hidden[real], keras_run[direction][real], atol=ATOL)
 
 
-@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("cell", CELL_NAMES)
 def test_single_sequences_and_internals(headlines, cell):
     """(T, in) input, lengths, and the internals hang together with the hidden states."""
     vocabulary, texts = headlines
@@ -101,7 +102,7 @@ def test_single_sequences_and_internals(headlines, cell):
 
     one = step(lw.forward, x[0, :lengths[0]])
     h_prev = np.vstack([np.zeros((1, lw.units)), one.hidden[:-1]])
-    assert set(one.internals) == set(R.INTERNAL_NAMES[cell])
+    assert set(one.internals) == set(CELLS[cell].internal_names)
     if cell == "lstm":
         i, f, o, g, c = (one.internals[k] for k in ("input_gate", "forget_gate", "output_gate", "candidate", "cell"))
         c_prev = np.vstack([np.zeros((1, lw.units)), c[:-1]])

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from rnnlab.runs import RunStore
-from rnnlab_app.testing import all_text, open_page
+from app_testing import all_text, open_page
 
 
 @pytest.fixture

@@ -283,3 +283,16 @@ def test_saving_cleans_old_leftovers_but_not_a_save_in_progress(store):
     os.utime(old, (hours_ago, hours_ago))
     own.save(run.run_id, run.model, run.config, run.history, run.metrics)
     assert not old.exists() and fresh.exists()
+
+
+@pytest.mark.parametrize("stopped, suffix", [(False, ""), (True, "-partial")])
+def test_save_result_names_a_stopped_training_apart(tmp_path, make_run, stopped, suffix):
+    """A training stopped early never takes the place of its config's run."""
+    from types import SimpleNamespace
+    run = make_run()
+    own = RunStore(tmp_path)
+    result = SimpleNamespace(config=run.config, model=run.model, history=run.history, metrics=run.metrics,
+                             stopped_early=stopped)
+    assert own.save_result(result) == run.config.run_id() + suffix
+    assert [r.run_id for r in own.list()] == [run.config.run_id() + suffix]
+    assert own.load(run.config.run_id() + suffix).config == run.config

@@ -10,7 +10,8 @@ from rnnlab import trace as trace_module
 from rnnlab.config import CLASS_NAMES
 from rnnlab.errors import InputError
 from rnnlab.models import token_model, vectorize
-from rnnlab.reference import INTERNAL_NAMES, keras_sequences
+from rnnlab.cells import CELLS
+from rnnlab.reference import keras_sequences
 from rnnlab.text import clean_text
 from rnnlab.trace import TraceError, Tracer, get_tracer, project, trace_headline
 from rnnlab.training import predict_encoded
@@ -135,7 +136,7 @@ def test_hidden_states_match_keras(traced):
         index = int(layer.name.split("_")[1]) - 1
         np.testing.assert_allclose(layer.hidden, expected[index][layer.direction][0], atol=ATOL)
         assert layer.cell == run.config.cell and layer.hidden.shape == (len(ids), run.config.units)
-        assert list(layer.internals) == list(INTERNAL_NAMES[run.config.cell])
+        assert list(layer.internals) == list(CELLS[run.config.cell].internal_names)
         for value in layer.internals.values():
             assert value.shape == layer.hidden.shape
     last = [layer for layer in trace.layers if layer.name == f"rnn_{run.config.layers}"][0].hidden
@@ -218,7 +219,7 @@ def test_to_dict_is_json_and_complete(traced):
     assert set(data["attributions"]) == ({"occlusion", "integrated_gradients"} if bilstm else {"occlusion"})
     assert (data["projection"] is not None) == bilstm
     for layer in data["layers"]:
-        assert {"name", "direction", "hidden", *INTERNAL_NAMES[run.config.cell]} <= set(layer)
+        assert {"name", "direction", "hidden", *CELLS[run.config.cell].internal_names} <= set(layer)
         assert np.asarray(layer["hidden"]).shape == (n, run.config.units)
 
 

@@ -13,7 +13,7 @@ import pytest
 from rnnlab import cli
 from rnnlab.config import RunConfig, field_ranges
 from rnnlab.runs import RunStore, RunStoreError
-from rnnlab_app.testing import TINY, all_text, open_page
+from app_testing import TINY, all_text, open_page
 
 HEADLINE = "Federer wins his third Wimbledon title"
 # Markup that Markdown would render: a tag or a javascript: link not escaped with a backslash.
@@ -113,7 +113,7 @@ def empty_store(tmp_path, monkeypatch):
     ({"train_size": 99}, "at least 100"),
 ])
 def test_the_train_form_refuses_invalid_settings(empty_store, values, message):
-    from rnnlab_app.testing import fill_train_form
+    from app_testing import fill_train_form
     at = open_page("train")
     fill_train_form(at, **{**TINY, **values})
     at.button(key="train_submit").click().run()
@@ -134,8 +134,10 @@ def test_out_of_range_form_values_never_reach_a_training(empty_store):
     at.number_input(key="cfg.train_size").set_value(400)
     at.button(key="train_submit").click().run()
     assert not at.exception
+    jobs = resources.queue().jobs()
     try:
-        for job in resources.queue().jobs():
+        assert len(jobs) == 1, f"the form should queue one training to check, got {len(jobs)}"
+        for job in jobs:
             assert ranges["units"][0] <= job.config.units <= ranges["units"][1]
             assert np.isfinite(job.config.learning_rate)
             resources.queue().stop(job.job_id, keep=False)

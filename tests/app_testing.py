@@ -1,4 +1,4 @@
-"""Helpers for the AppTest suites (``tests/test_app_*.py``).
+"""Helpers for the AppTest suites (``tests/test_app_*.py`` and others that open pages).
 
 Set ``RNNLAB_RUNS_DIR`` (and ``RNNLAB_DATA_DIR`` where it matters) before calling
 these: the app reads both on every run.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from .ui import PAGES
+from rnnlab_app.ui import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
