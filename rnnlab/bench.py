@@ -18,7 +18,7 @@ CHECKPOINTS = 16          # test evaluations per epoch in bench train: time to t
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("what", choices=["train", "trace", "gpu", "memory", "app", "lesson", "browser"], help="which benchmark")
+    parser.add_argument("what", choices=["train", "quick", "trace", "gpu", "memory", "app", "lesson", "browser"], help="which benchmark")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run the benchmark N times and report the median and the spread (min-max) "
                              "(not bench memory; default 1)")
@@ -57,6 +57,9 @@ def run(args) -> None:
     watch = EnvironmentWatch(f"bench {args.what}")
     if args.what == "train":
         result = merge_repeats([bench_train(checkpoints=args.checkpoints) for _ in range(repeat)])
+    elif args.what == "quick":
+        from .quick_bench import bench_quick
+        result = merge_repeats([bench_quick(seed=i) for i in range(repeat)])
     elif args.what == "gpu":
         result = merge_repeats([bench_gpu() for _ in range(repeat)])
     elif args.what == "memory":

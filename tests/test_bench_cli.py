@@ -60,3 +60,19 @@ def test_bench_train_evaluates_sixteen_times_per_epoch_by_default():
     args = cli.build_parser().parse_args(["bench", "train"])
     assert args.checkpoints == CHECKPOINTS == 16 and args.repeat == 1
     assert sorted(_Checkpoints(160, args.checkpoints).at) == list(range(10, 161, 10))
+
+
+def test_bench_quick_trains_one_seed_per_repetition_and_reports_the_spread(monkeypatch, capsys):
+    import json
+
+    from rnnlab.config import PRESETS, RunConfig
+    monkeypatch.setitem(PRESETS, "quick", RunConfig(units=8, embed_dim=8, vocab_size=2000, train_size=400,
+                                                    text="title"))
+    code = cli.main(["bench", "quick", "--repeat", "2", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "bench quick: seed 0" in out.err and "bench quick: seed 1" in out.err
+    result = json.loads(out.out)
+    assert result["repeat"] == 2 and result["train_rows"] == 400
+    assert set(result["train_seconds"]) == {"median", "min", "max"}       # two timings, merged
+    assert result["environment"]["cpus"] >= 1 and "load_before" in result["environment"]
