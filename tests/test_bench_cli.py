@@ -75,4 +75,4 @@ def test_bench_quick_trains_one_seed_per_repetition_and_reports_the_spread(monke
     result = json.loads(out.out)
     assert result["repeat"] == 2 and result["train_rows"] == 400
     assert set(result["train_seconds"]) == {"median", "min", "max"}       # two timings, merged
-    assert result["environment"]["cpus"] >= 1 and "load_before" in result["environment"]
+    assert result["environment"]["cpus"] >= 1 and "load_average_before" in result["environment"]
