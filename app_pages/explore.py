@@ -270,9 +270,7 @@ def main() -> None:
     if config is None:
         return
     info = next((r for r in res.ok_runs() if r.run_id == run_id), None)
-    accuracy = info.metrics.get("test_accuracy") if info else None
-    st.caption(ui.describe(config) + (f" · {tr('eval.test_accuracy')}: {accuracy:.1%}"
-                                      if isinstance(accuracy, float) else ""))
+    st.caption(ui.describe(config) + (f" · {ui.accuracies(info.metrics)}" if info else ""))
     text = ui.headline_input("explore")
     if not text.strip():
         st.info(tr("explore.type_headline"), icon=":material/keyboard:")

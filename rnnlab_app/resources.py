@@ -225,6 +225,7 @@ def runs_frame(runs: list[RunInfo]) -> pd.DataFrame:
             "learning_rate": c.learning_rate if c else None,
             "test_accuracy": m.get("test_accuracy"),
             "titles_accuracy": m.get("test_titles_accuracy"),
+            "headlines_accuracy": m.get("headlines_dev_accuracy"),
             "train_seconds": m.get("train_seconds"),
             "stopped_early": bool(m.get("stopped_early")) if m else None,
             "damaged": r.damaged,

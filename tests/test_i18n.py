@@ -30,7 +30,7 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
     "data.split.": ["train", "validation", "test"],
     "runs.col.": ["run", "model", "cell", "units", "layers", "bidirectional", "masking", "text", "train_size",
                   "epochs", "batch_size", "bucketing", "learning_rate", "test_accuracy", "titles_accuracy",
-                  "train_seconds", "stopped_early", "damaged"],
+                  "headlines_accuracy", "train_seconds", "stopped_early", "damaged"],
     "train.": ["finished", "stopped_kept", "reused"],
     "lesson.": [f"{section}.{part}" for section in ("simple-rnn", "masking", "lstm", "bilstm")
                 for part in ("title", "body", "question")],
