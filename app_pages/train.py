@@ -7,7 +7,8 @@ from dataclasses import fields
 import pandas as pd
 import streamlit as st
 
-from rnnlab.config import CELLS, PRESETS, TEXT_FIELDS, ConfigError, RunConfig, field_ranges
+from rnnlab.config import (CELLS, EMBEDDING_CHOICES, GLOVE_DIM, PRESETS, TEXT_FIELDS, ConfigError, RunConfig,
+                           embedding_choice, field_ranges)
 from rnnlab.jobs import DISCARDED, FAILED, FINISHED, QUEUED, REUSED, RUNNING, STOPPED
 from rnnlab.runs import RunStoreError
 from rnnlab_app import resources as res
@@ -20,6 +21,9 @@ st.markdown(tr("train.intro"))
 ui.flash()
 
 FIELDS = [f.name for f in fields(RunConfig)]
+# The form sets the two embeddings fields with one choice (EMBEDDING_CHOICES), keyed EMBEDDINGS_KEY.
+FORM_FIELDS = [name for name in FIELDS if name not in ("embeddings", "embeddings_trainable")]
+EMBEDDINGS_KEY = "cfg.embeddings_choice"
 RANGES = field_ranges()
 
 
@@ -129,8 +133,27 @@ def _readable(message: str) -> str:
 
 
 def _apply(config: RunConfig) -> None:
-    for name in FIELDS:
+    for name in FORM_FIELDS:
         st.session_state[f"cfg.{name}"] = getattr(config, name)
+    st.session_state[EMBEDDINGS_KEY] = embedding_choice(config.embeddings, config.embeddings_trainable)
+
+
+def _fit_embed_dim() -> None:
+    """GloVe's vectors have GLOVE_DIM numbers: with them chosen, the embedding size follows.
+
+    Runs before the form's widgets are drawn (Streamlit lets a widget's value be set only
+    then), so the submitted settings never hold another size.
+    """
+    glove = st.session_state.get(EMBEDDINGS_KEY, "learned") != "learned"
+    if glove and st.session_state.get("cfg.embed_dim") != GLOVE_DIM:
+        st.session_state["cfg.embed_dim"] = GLOVE_DIM
+
+
+def _form_config() -> RunConfig:
+    """The RunConfig the form's values describe (ConfigError when one is out of range)."""
+    values = {name: st.session_state[f"cfg.{name}"] for name in FORM_FIELDS}
+    embeddings, trainable = EMBEDDING_CHOICES[st.session_state[EMBEDDINGS_KEY]]
+    return RunConfig(**values, embeddings=embeddings, embeddings_trainable=trainable)
 
 
 def _on_preset() -> None:
@@ -154,7 +177,8 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
             st.session_state["train_preset"] = requested or ui.remembered("preset", "quick")
             if requested and requested != ui.remembered("preset"):
                 ui.remember("cfg", None)
-        if any(f"cfg.{name}" not in st.session_state for name in FIELDS):
+        if EMBEDDINGS_KEY not in st.session_state or any(f"cfg.{name}" not in st.session_state
+                                                          for name in FORM_FIELDS):
             try:
                 kept = RunConfig.from_dict(ui.remembered("cfg")) if ui.remembered("cfg") else None
             except ConfigError:      # remembered from an older version of the settings
@@ -167,6 +191,7 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
         ui.set_param("preset", preset_name)
         st.caption(ui.preset_description(preset_name))
 
+        _fit_embed_dim()
         with st.form("train_form", enter_to_submit=False, border=False):
             c1, c2, c3 = st.columns(3)
             with c1:
@@ -180,6 +205,9 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
                 st.checkbox(tr("field.bidirectional"), key="cfg.bidirectional", help=tr("field.bidirectional_help"))
                 st.number_input(tr("field.embed_dim"), *RANGES["embed_dim"], step=1, key="cfg.embed_dim",
                                 help=tr("field.embed_dim_help"))
+                st.radio(tr("field.embeddings"), list(EMBEDDING_CHOICES), key=EMBEDDINGS_KEY,
+                         format_func=lambda c: tr(f"field.embeddings.{c}"), help=tr("field.embeddings_help"))
+                st.caption(tr("train.glove_dim", dim=GLOVE_DIM))
             with c2:
                 st.markdown(f"**{tr('train.group_text')}**")
                 st.radio(tr("field.text"), TEXT_FIELDS, key="cfg.text", format_func=lambda f: tr(f"field.text.{f}"),
@@ -212,8 +240,7 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
                                               icon=":material/play_arrow:")
         if submitted:
             try:
-                values = {name: st.session_state[f"cfg.{name}"] for name in FIELDS}
-                config = RunConfig(**values)
+                config = _form_config()
             except ConfigError as exc:
                 st.error(tr("train.bad_config", error=ui.esc(_readable(str(exc)))))
             else:

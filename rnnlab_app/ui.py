@@ -240,7 +240,10 @@ def describe(config: RunConfig) -> str:
         layer = f"{config.layers} × {layer}"
     masking = tr("describe.masking") if config.masking else tr("describe.no_masking")
     text = tr("describe.titles") if config.text == "title" else tr("describe.title_description")
-    return f"{layer}, {masking}, {text}"
+    glove = ""
+    if config.embeddings == "glove":
+        glove = ", " + tr("describe.glove_trainable" if config.embeddings_trainable else "describe.glove")
+    return f"{layer}, {masking}, {text}{glove}"
 
 
 def validate_run_param(value: str | None, valid: list[str]) -> tuple[str | None, str]:

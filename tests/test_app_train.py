@@ -137,3 +137,32 @@ def test_delete_a_run_from_the_table(store):
     assert not store.exists(config.run_id())
     assert any("was deleted" in s.value for s in at.success)
     assert any("No runs saved yet" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("choice, trainable", [("glove", False), ("glove_trainable", True)])
+def test_choosing_glove_trains_with_its_50_dimensions(store, monkeypatch, choice, trainable):
+    """The form's embedding size (8 here) follows GloVe's 50 numbers: no config error is possible."""
+    from rnnlab_app import ui
+    submitted = []
+    monkeypatch.setattr(ui, "submit_training", submitted.append)
+    at = open_page("train")
+    fill_train_form(at, **TINY, text="title", embeddings="glove", embeddings_trainable=trainable)
+    assert at.radio(key="cfg.embeddings_choice").value == choice
+    at.button(key="train_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [config] = submitted
+    assert (config.embeddings, config.embeddings_trainable, config.embed_dim) == ("glove", trainable, 50)
+    assert at.number_input(key="cfg.embed_dim").value == 50
+    assert "GloVe vectors have 50 numbers per word" in all_text(at)
+
+
+def test_the_glove_preset_link_opens_the_form_on_glove(store):
+    at = open_page("train", {"preset": "lesson-glove"})
+    assert not at.exception
+    assert at.radio(key="cfg.embeddings_choice").value == "glove"
+    assert at.number_input(key="cfg.embed_dim").value == 50
+    at.selectbox(key="train_preset").set_value("quick").run()
+    assert at.radio(key="cfg.embeddings_choice").value == "learned"
+    assert at.query_params["preset"] == "quick"
+    at = open_page("train", {"lang": "nb", "preset": "lesson-glove"})
+    assert "Forhåndstrent GloVe, låst" in at.radio(key="cfg.embeddings_choice").options

@@ -17,6 +17,7 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
     "class.": ["0", "1", "2", "3"],
     "direction.": ["forward", "backward"],
     "field.text.": ["title", "title_description"],
+    "field.embeddings.": ["learned", "glove", "glove_trainable"],
     "state.": ["queued", "running", "finished", "stopped", "discarded", "failed", "reused"],
     "attr.": ["occlusion", "integrated_gradients"],
     "note.attr.": ["occlusion", "integrated_gradients"],
