@@ -18,6 +18,7 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
     "direction.": ["forward", "backward"],
     "field.text.": ["title", "title_description"],
     "field.embeddings.": ["learned", "glove", "glove_trainable"],
+    "explore.source.": ["trained", "pretrained", "unknown"],
     "state.": ["queued", "running", "finished", "stopped", "discarded", "failed", "reused"],
     "attr.": ["occlusion", "integrated_gradients"],
     "note.attr.": ["occlusion", "integrated_gradients"],
