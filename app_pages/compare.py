@@ -103,7 +103,7 @@ def scores_table(chosen: list[str], by_id: dict) -> None:
     for col in columns[2:]:
         shown[col] = frame[col].astype(float) * 100
     names = {c: tr(f"runs.col.{c}") for c in columns}
-    st.dataframe(shown.rename(columns=names), hide_index=True, column_config={
+    st.dataframe(shown.rename(columns=names), hide_index=True, placeholder="–", column_config={
         names[c]: st.column_config.NumberColumn(format="%.1f%%") for c in columns[2:]})
     st.caption(tr("compare.scores_note"))
 

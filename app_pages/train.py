@@ -277,7 +277,7 @@ else:
     shown[names["cell"]] = frame["cell"].map(lambda c: ui.cell_name(c) if c else None)
     shown[names["text"]] = frame["text"].map(lambda f: tr(f"field.text.{f}") if f else None)
     shown[names["model"]] = [ui.describe(r.config) if r.config else "" for r in runs]
-    st.dataframe(shown, hide_index=True, column_order=[names[c] for c in (
+    st.dataframe(shown, hide_index=True, placeholder="–", column_order=[names[c] for c in (
         "run", "model", "test_accuracy", "headlines_accuracy", "titles_accuracy", "train_seconds", "train_size",
         "epochs", "batch_size", "bucketing", "learning_rate", "damaged")], column_config={
         names["test_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),

@@ -462,8 +462,8 @@ def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Seque
         if sources is not None and i < len(sources):
             label = (source_labels or {}).get(sources[i], sources[i])
             tip += f" · {label}"
-            mark = (f'<sup data-source="{html.escape(sources[i], quote=True)}" style="font-size:12px;'
-                    f'margin-left:3px;color:#333;">{MARKS.get(sources[i], "")}</sup>')
+            mark = (f'<sup data-source="{html.escape(sources[i], quote=True)}" style="font-size:15px;'
+                    f'font-weight:700;margin-left:3px;color:#222;">{MARKS.get(sources[i], "")}</sup>')
         chips.append(
             f'<span title="{html.escape(tip, quote=True)}" style="background:{bg};border:{border};'
             f'border-radius:6px;padding:4px 8px;margin:3px;display:inline-block;font-size:22px;'
