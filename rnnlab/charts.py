@@ -458,14 +458,16 @@ def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Seque
         is_unknown = bool(unknown[i]) if unknown is not None and i < len(unknown) else False
         tip = f"{value_label} {v[i]:+.3f}" + (f" · {unknown_label}" if is_unknown else "")
         border = "2px dashed #555" if is_unknown else "2px solid transparent"
-        mark = ""
+        text = html.escape(word)
         if sources is not None and i < len(sources):
             label = (source_labels or {}).get(sources[i], sources[i])
             tip += f" · {label}"
-            mark = (f'<sup data-source="{html.escape(sources[i], quote=True)}" style="font-size:15px;'
-                    f'font-weight:700;margin-left:3px;color:#222;">{MARKS.get(sources[i], "")}</sup>')
+            # The word keeps an element of its own: the mark is not part of its text.
+            text = (f'<span>{text}</span><sup data-source="{html.escape(sources[i], quote=True)}" '
+                    f'style="font-size:15px;font-weight:700;margin-left:3px;color:#222;">'
+                    f'{MARKS.get(sources[i], "")}</sup>')
         chips.append(
             f'<span title="{html.escape(tip, quote=True)}" style="background:{bg};border:{border};'
             f'border-radius:6px;padding:4px 8px;margin:3px;display:inline-block;font-size:22px;'
-            f'color:#111;">{html.escape(word)}{mark}</span>')
+            f'color:#111;">{text}</span>')
     return '<div style="line-height:2.4;">' + "".join(chips) + "</div>"
