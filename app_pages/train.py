@@ -138,15 +138,28 @@ def _apply(config: RunConfig) -> None:
     st.session_state[EMBEDDINGS_KEY] = embedding_choice(config.embeddings, config.embeddings_trainable)
 
 
-def _fit_embed_dim() -> None:
-    """GloVe's vectors have GLOVE_DIM numbers: with them chosen, the embedding size follows.
+def _fit_embeddings() -> str | None:
+    """GloVe's vectors have GLOVE_DIM numbers: make the word vectors and the embedding size agree.
 
-    Runs before the form's widgets are drawn (Streamlit lets a widget's value be set only
-    then), so the submitted settings never hold another size.
+    A form submits all its values at once, so this looks at which of the two the person
+    changed since the form was last drawn: a new GloVe choice sets the size to GLOVE_DIM;
+    another size under an unchanged GloVe choice means learned embeddings (as
+    :meth:`RunConfig.override` reads a change of size on top of a GloVe preset). Runs
+    before the form's widgets are drawn (Streamlit lets a widget's value be set only then),
+    so the submitted settings always agree. Returns the key of the message saying what
+    changed, or None.
     """
-    glove = st.session_state.get(EMBEDDINGS_KEY, "learned") != "learned"
-    if glove and st.session_state.get("cfg.embed_dim") != GLOVE_DIM:
-        st.session_state["cfg.embed_dim"] = GLOVE_DIM
+    state = st.session_state
+    choice, dim = state.get(EMBEDDINGS_KEY, "learned"), state.get("cfg.embed_dim")
+    seen = state.get("cfg_embeddings_seen")
+    note = None
+    if choice != "learned" and dim != GLOVE_DIM:
+        if seen is not None and seen[0] == choice and seen[1] != dim:
+            state[EMBEDDINGS_KEY], note = "learned", "train.glove_off"
+        else:
+            state["cfg.embed_dim"], note = GLOVE_DIM, "train.glove_dim_set"
+    state["cfg_embeddings_seen"] = (state.get(EMBEDDINGS_KEY, "learned"), state.get("cfg.embed_dim"))
+    return note
 
 
 def _form_config() -> RunConfig:
@@ -191,7 +204,7 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
         ui.set_param("preset", preset_name)
         st.caption(ui.preset_description(preset_name))
 
-        _fit_embed_dim()
+        embeddings_note = _fit_embeddings()
         with st.form("train_form", enter_to_submit=False, border=False):
             c1, c2, c3 = st.columns(3)
             with c1:
@@ -245,6 +258,8 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
                 st.error(tr("train.bad_config", error=ui.esc(_readable(str(exc)))))
             else:
                 ui.remember("cfg", config.to_dict())
+                if embeddings_note:
+                    st.session_state["flash"] = ("info", tr(embeddings_note, dim=GLOVE_DIM))
                 ui.submit_training(config)
                 st.rerun()
 
