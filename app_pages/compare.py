@@ -94,6 +94,20 @@ def pick_runs(by_id: dict) -> list[str]:
     return chosen
 
 
+def scores_table(chosen: list[str], by_id: dict) -> None:
+    """The chosen runs' accuracies side by side: AG News test texts, today's headlines, bare titles."""
+    frame = res.runs_frame([by_id[rid] for rid in chosen])
+    columns = ("run", "model", "test_accuracy", "headlines_accuracy", "titles_accuracy")
+    shown = frame[list(columns)].copy()
+    shown["model"] = [ui.describe(by_id[rid].config) for rid in chosen]
+    for col in columns[2:]:
+        shown[col] = frame[col].astype(float) * 100
+    names = {c: tr(f"runs.col.{c}") for c in columns}
+    st.dataframe(shown.rename(columns=names), hide_index=True, placeholder="–", column_config={
+        names[c]: st.column_config.NumberColumn(format="%.1f%%") for c in columns[2:]})
+    st.caption(tr("compare.scores_note"))
+
+
 def rows(items):
     for start in range(0, len(items), PER_ROW):
         chunk = items[start:start + PER_ROW]
@@ -115,6 +129,7 @@ def main() -> None:
         if len(runs) < 2:
             st.caption(tr("compare.need_two"))
         return
+    scores_table(chosen, by_id)
     text = ui.headline_input("compare")
     if not text.strip():
         st.info(tr("explore.type_headline"), icon=":material/keyboard:")
@@ -138,8 +153,7 @@ def main() -> None:
     def header(rid):
         info = by_id[rid]
         st.markdown(f"**{ui.describe(info.config)}**")
-        acc = info.metrics.get("test_accuracy")
-        st.caption(rid + (f" · {tr('eval.test_accuracy')}: {acc:.1%}" if isinstance(acc, float) else ""))
+        st.caption(f"{rid} · {ui.accuracies(info.metrics)}")
 
     st.header(tr("compare.section_predictions"))
     for row in rows(items):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnlab import cells, charts
+from rnnlab import cells, charts, vocabulary
 from rnnlab.data import DataError
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
@@ -79,9 +79,9 @@ def pick_panel() -> str:
 
 # -- panels ------------------------------------------------------------------------------
 
-def reading_panel(run_id, trace, names, words) -> None:
+def reading_panel(run_id, config, trace, names, words) -> None:
     st.subheader(tr("explore.attr_title"))
-    attribution_strip(trace, names, words)
+    attribution_strip(trace, names, words, res.word_sources(run_id, trace.text), config.embeddings)
     st.subheader(tr("explore.section_forming"))
     chart(run_id, trace.text, "prefix",
           lambda: charts.prefix_probabilities(trace.prefix_probabilities, words, names,
@@ -96,7 +96,7 @@ def reading_panel(run_id, trace, names, words) -> None:
 
 
 @st.fragment
-def attribution_strip(trace, names, words) -> None:
+def attribution_strip(trace, names, words, sources, embeddings) -> None:
     methods = [m for m in ("occlusion", "integrated_gradients") if m in trace.attributions]
     if not methods:
         return
@@ -105,7 +105,11 @@ def attribution_strip(trace, names, words) -> None:
                                   format_func=lambda m: tr(f"attr.{m}")) or method
     st.html(charts.token_strip_html(words, trace.attributions[method], charts.class_color(trace.predicted_index),
                                     unknown=[t.unknown for t in trace.tokens], value_label=tr(f"attr.{method}"),
-                                    unknown_label=tr("explore.unknown_word")))
+                                    unknown_label=tr("explore.unknown_word"), sources=sources,
+                                    source_labels={s: tr(f"explore.source.{s}") for s in vocabulary.SOURCES}))
+    if sources is not None:
+        st.caption(" · ".join(f"{vocabulary.MARKS[s]} {tr(f'explore.source.{s}')}"
+                              for s in vocabulary.possible_sources(embeddings)))
     st.caption(tr("note.attributions", cls=names[trace.predicted_index]) + " " + tr(f"note.attr.{method}"))
 
 
@@ -270,9 +274,7 @@ def main() -> None:
     if config is None:
         return
     info = next((r for r in res.ok_runs() if r.run_id == run_id), None)
-    accuracy = info.metrics.get("test_accuracy") if info else None
-    st.caption(ui.describe(config) + (f" · {tr('eval.test_accuracy')}: {accuracy:.1%}"
-                                      if isinstance(accuracy, float) else ""))
+    st.caption(ui.describe(config) + (f" · {ui.accuracies(info.metrics)}" if info else ""))
     text = ui.headline_input("explore")
     if not text.strip():
         st.info(tr("explore.type_headline"), icon=":material/keyboard:")
@@ -287,7 +289,7 @@ def main() -> None:
     st.divider()
     panel = pick_panel()
     if panel == "reading":
-        reading_panel(run_id, trace, names, words)
+        reading_panel(run_id, config, trace, names, words)
     elif panel == "inside":
         inside_panel(run_id, config, trace, words)
     elif panel == "path":

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from rnnlab import cells
-from rnnlab.config import PRESETS, TEXT_FIELDS, ConfigError, RunConfig, field_ranges
+from rnnlab.config import (EMBEDDING_CHOICES, GLOVE_DIM, PRESETS, TEXT_FIELDS, ConfigError, RunConfig, embedding_choice,
+                           field_ranges)
 from rnnlab.jobs import DISCARDED, FAILED, FINISHED, QUEUED, REUSED, RUNNING, STOPPED
 from rnnlab.runs import RunStoreError
 from rnnlab_app import resources as res
@@ -21,6 +22,9 @@ st.markdown(tr("train.intro"))
 ui.flash()
 
 FIELDS = [f.name for f in fields(RunConfig)]
+# The form sets the two embeddings fields with one choice (EMBEDDING_CHOICES), keyed EMBEDDINGS_KEY.
+FORM_FIELDS = [name for name in FIELDS if name not in ("embeddings", "embeddings_trainable")]
+EMBEDDINGS_KEY = "cfg.embeddings_choice"
 RANGES = field_ranges()
 
 
@@ -130,8 +134,40 @@ def _readable(message: str) -> str:
 
 
 def _apply(config: RunConfig) -> None:
-    for name in FIELDS:
+    for name in FORM_FIELDS:
         st.session_state[f"cfg.{name}"] = getattr(config, name)
+    st.session_state[EMBEDDINGS_KEY] = embedding_choice(config.embeddings, config.embeddings_trainable)
+
+
+def _fit_embeddings() -> str | None:
+    """GloVe's vectors have GLOVE_DIM numbers: make the word vectors and the embedding size agree.
+
+    A form submits all its values at once, so this looks at which of the two the person
+    changed since the form was last drawn: a new GloVe choice sets the size to GLOVE_DIM;
+    another size under an unchanged GloVe choice means learned embeddings (as
+    :meth:`RunConfig.override` reads a change of size on top of a GloVe preset). Runs
+    before the form's widgets are drawn (Streamlit lets a widget's value be set only then),
+    so the submitted settings always agree. Returns the key of the message saying what
+    changed, or None.
+    """
+    state = st.session_state
+    choice, dim = state.get(EMBEDDINGS_KEY, "learned"), state.get("cfg.embed_dim")
+    seen = state.get("cfg_embeddings_seen")
+    note = None
+    if choice != "learned" and dim != GLOVE_DIM:
+        if seen is not None and seen[0] == choice and seen[1] != dim:
+            state[EMBEDDINGS_KEY], note = "learned", "train.glove_off"
+        else:
+            state["cfg.embed_dim"], note = GLOVE_DIM, "train.glove_dim_set"
+    state["cfg_embeddings_seen"] = (state.get(EMBEDDINGS_KEY, "learned"), state.get("cfg.embed_dim"))
+    return note
+
+
+def _form_config() -> RunConfig:
+    """The RunConfig the form's values describe (ConfigError when one is out of range)."""
+    values = {name: st.session_state[f"cfg.{name}"] for name in FORM_FIELDS}
+    embeddings, trainable = EMBEDDING_CHOICES[st.session_state[EMBEDDINGS_KEY]]
+    return RunConfig(**values, embeddings=embeddings, embeddings_trainable=trainable)
 
 
 def _on_preset() -> None:
@@ -155,7 +191,8 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
             st.session_state["train_preset"] = requested or ui.remembered("preset", "quick")
             if requested and requested != ui.remembered("preset"):
                 ui.remember("cfg", None)
-        if any(f"cfg.{name}" not in st.session_state for name in FIELDS):
+        if EMBEDDINGS_KEY not in st.session_state or any(f"cfg.{name}" not in st.session_state
+                                                          for name in FORM_FIELDS):
             try:
                 kept = RunConfig.from_dict(ui.remembered("cfg")) if ui.remembered("cfg") else None
             except ConfigError:      # remembered from an older version of the settings
@@ -168,6 +205,7 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
         ui.set_param("preset", preset_name)
         st.caption(ui.preset_description(preset_name))
 
+        embeddings_note = _fit_embeddings()
         with st.form("train_form", enter_to_submit=False, border=False):
             c1, c2, c3 = st.columns(3)
             with c1:
@@ -181,6 +219,9 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
                 st.checkbox(tr("field.bidirectional"), key="cfg.bidirectional", help=tr("field.bidirectional_help"))
                 st.number_input(tr("field.embed_dim"), *RANGES["embed_dim"], step=1, key="cfg.embed_dim",
                                 help=tr("field.embed_dim_help"))
+                st.radio(tr("field.embeddings"), list(EMBEDDING_CHOICES), key=EMBEDDINGS_KEY,
+                         format_func=lambda c: tr(f"field.embeddings.{c}"), help=tr("field.embeddings_help"))
+                st.caption(tr("train.glove_dim", dim=GLOVE_DIM))
             with c2:
                 st.markdown(f"**{tr('train.group_text')}**")
                 st.radio(tr("field.text"), TEXT_FIELDS, key="cfg.text", format_func=lambda f: tr(f"field.text.{f}"),
@@ -213,12 +254,13 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
                                               icon=":material/play_arrow:")
         if submitted:
             try:
-                values = {name: st.session_state[f"cfg.{name}"] for name in FIELDS}
-                config = RunConfig(**values)
+                config = _form_config()
             except ConfigError as exc:
                 st.error(tr("train.bad_config", error=ui.esc(_readable(str(exc)))))
             else:
                 ui.remember("cfg", config.to_dict())
+                if embeddings_note:
+                    st.session_state["flash"] = ("info", tr(embeddings_note, dim=GLOVE_DIM))
                 ui.submit_training(config)
                 st.rerun()
 
@@ -246,16 +288,18 @@ else:
     frame = res.runs_frame(runs)
     names = {c: tr(f"runs.col.{c}") for c in frame.columns}
     shown = frame.rename(columns=names)
-    for col in ("test_accuracy", "titles_accuracy"):
+    for col in ("test_accuracy", "titles_accuracy", "headlines_accuracy"):
         shown[names[col]] = frame[col].astype(float) * 100
     shown[names["cell"]] = frame["cell"].map(lambda c: cells.label(c) if c else None)
     shown[names["text"]] = frame["text"].map(lambda f: tr(f"field.text.{f}") if f else None)
     shown[names["model"]] = [ui.describe(r.config) if r.config else "" for r in runs]
-    st.dataframe(shown, hide_index=True, column_order=[names[c] for c in (
-        "run", "model", "test_accuracy", "titles_accuracy", "train_seconds", "train_size", "epochs", "batch_size",
-        "bucketing", "learning_rate", "damaged")], column_config={
+    st.dataframe(shown, hide_index=True, placeholder="–", column_order=[names[c] for c in (
+        "run", "model", "test_accuracy", "headlines_accuracy", "titles_accuracy", "train_seconds", "train_size",
+        "epochs", "batch_size", "bucketing", "learning_rate", "damaged")], column_config={
         names["test_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
         names["titles_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
+        names["headlines_accuracy"]: st.column_config.NumberColumn(format="%.1f%%",
+                                                                    help=tr("runs.col.headlines_accuracy_help")),
         names["train_seconds"]: st.column_config.NumberColumn(format="%.1f s"),
         names["model"]: st.column_config.TextColumn(width="large")})
     st.caption(tr("runs.table_note"))

@@ -21,6 +21,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from .config import CLASS_NAMES
+from .vocabulary import MARKS
 
 # One colour per class, everywhere: World, Sports, Business, Sci/Tech.
 CLASS_COLORS = ("#0072B2", "#009E73", "#E69F00", "#CC79A7")
@@ -443,8 +444,13 @@ def _hex_to_rgb(color: str) -> tuple[int, int, int]:
 
 
 def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Sequence[bool] | None = None,
-                     value_label: str = "attribution", unknown_label: str = "not in the vocabulary") -> str:
-    """The headline's tokens as coloured chips. Every word is HTML-escaped."""
+                     value_label: str = "attribution", unknown_label: str = "not in the vocabulary",
+                     sources: Sequence[str] | None = None, source_labels: dict[str, str] | None = None) -> str:
+    """The headline's tokens as coloured chips. Every word is HTML-escaped.
+
+    ``sources`` (one of :data:`rnnlab.vocabulary.SOURCES` per token) adds each word's small
+    mark (:data:`rnnlab.vocabulary.MARKS`), with ``source_labels[source]`` as its tooltip.
+    """
     colors = attribution_colors(values, color)
     v = np.nan_to_num(_finite(values))
     chips = []
@@ -452,8 +458,16 @@ def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Seque
         is_unknown = bool(unknown[i]) if unknown is not None and i < len(unknown) else False
         tip = f"{value_label} {v[i]:+.3f}" + (f" · {unknown_label}" if is_unknown else "")
         border = "2px dashed #555" if is_unknown else "2px solid transparent"
+        text = html.escape(word)
+        if sources is not None and i < len(sources):
+            label = (source_labels or {}).get(sources[i], sources[i])
+            tip += f" · {label}"
+            # The word keeps an element of its own: the mark is not part of its text.
+            text = (f'<span>{text}</span><sup data-source="{html.escape(sources[i], quote=True)}" '
+                    f'style="font-size:15px;font-weight:700;margin-left:3px;color:#222;">'
+                    f'{MARKS.get(sources[i], "")}</sup>')
         chips.append(
             f'<span title="{html.escape(tip, quote=True)}" style="background:{bg};border:{border};'
             f'border-radius:6px;padding:4px 8px;margin:3px;display:inline-block;font-size:22px;'
-            f'color:#111;">{html.escape(word)}</span>')
+            f'color:#111;">{text}</span>')
     return '<div style="line-height:2.4;">' + "".join(chips) + "</div>"

@@ -178,6 +178,16 @@ class RunConfig:
         return f"{depth}{layer}, {'masking' if self.masking else 'no masking'}, {text}{glove}"
 
 
+# The three ways a run gets its word vectors, as one choice (the Train form offers these):
+# choice -> (embeddings, embeddings_trainable).
+EMBEDDING_CHOICES = {"learned": ("learned", False), "glove": ("glove", False), "glove_trainable": ("glove", True)}
+
+
+def embedding_choice(embeddings: str, trainable: bool) -> str:
+    """The :data:`EMBEDDING_CHOICES` entry for a config's two embeddings fields."""
+    return "glove_trainable" if embeddings == "glove" and trainable else embeddings
+
+
 def field_ranges() -> dict:
     """Allowed values per field, for forms and help texts."""
     ranges = {name: r for name, r in {**_INT_RANGES, **_FLOAT_RANGES}.items()}

@@ -55,17 +55,27 @@ def make_vectorizer(config: RunConfig, vocabulary: list[str] | None = None) -> k
 
 
 def adapt_vocabulary(config: RunConfig, texts: list[str]) -> list[str]:
-    """The vocabulary learned from training texts: '' and '[UNK]' first, then by frequency.
+    """The run's vocabulary: :func:`learn_vocabulary`, completed by :func:`complete_vocabulary`."""
+    return complete_vocabulary(config, learn_vocabulary(config, texts))
 
-    With glove embeddings GloVe's most frequent words follow, up to ``vocab_size``: a
-    word the training texts lack still has a meaning, so it should not read as [UNK].
-    """
+
+def learn_vocabulary(config: RunConfig, texts: list[str]) -> list[str]:
+    """The training texts' words: '' and '[UNK]' first, then by frequency, ``vocab_size`` at most."""
     layer = make_vectorizer(config)
     layer.adapt(tf.data.Dataset.from_tensor_slices(tf.constant(texts)).batch(2048))
-    vocabulary = [str(word) for word in layer.get_vocabulary()]
+    return [str(word) for word in layer.get_vocabulary()]
+
+
+def complete_vocabulary(config: RunConfig, learned: list[str]) -> list[str]:
+    """``learned``, then (glove embeddings) GloVe's most frequent words, up to ``vocab_size``.
+
+    A word the training texts lack still has a meaning in GloVe, so it should not read as
+    [UNK]. The learned words stay first: token ids below ``len(learned)`` are the words
+    training saw (see :mod:`rnnlab.vocabulary`).
+    """
     if config.embeddings == "glove":
-        vocabulary = extend_vocabulary(vocabulary, config.vocab_size, _clean_words)
-    return vocabulary
+        return extend_vocabulary(learned, config.vocab_size, _clean_words)
+    return learned
 
 
 def _clean_words(words: list[str]) -> list[str]:

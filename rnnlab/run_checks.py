@@ -31,7 +31,7 @@ MAX_MODEL_MEMBERS = 64
 
 _UNIT_NUMBERS = ("accuracy", "test_accuracy", "test_titles_accuracy", "headlines_dev_accuracy")
 _COUNT_NUMBERS = ("loss", "train_seconds", "samples_per_second", "samples_seen", "train_rows",
-                  "validation_rows", "test_rows", "replicas", "headlines_dev_rows")
+                  "validation_rows", "test_rows", "replicas", "headlines_dev_rows", "vocabulary_trained_words")
 _FLAGS = ("stopped_early", "mixed_precision", "cudnn")
 _STRINGS = ("stop_reason", "data_source", "device", "headlines_dev_error")
 

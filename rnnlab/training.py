@@ -25,10 +25,11 @@ from .devices import configure_devices, supports_mixed_precision, training_strat
 from .errors import TrainingError
 from .headlines import (HeadlinesError, HeadlinesScore, LabelledHeadlines, default_headlines_path, read_headlines,
                         score)
-from .models import adapt_vocabulary, build_model, token_model, vectorize
+from .models import build_model, complete_vocabulary, learn_vocabulary, token_model, vectorize
 from .progress import Progress, TrainingCallback
 from .row_adam import RowAdam
 from .step_memory import dismantle_step, empty_variables
+from .vocabulary import TRAINED_WORDS
 
 
 @dataclass
@@ -188,6 +189,7 @@ class PreparedData:
     source: str
     strategy: tf.distribute.Strategy
     mixed_precision: bool
+    trained_words: int        # the vocabulary's first entries, the words of the training texts
 
 
 def prepare(config: RunConfig, data: AgNews | None = None,
@@ -206,7 +208,8 @@ def prepare(config: RunConfig, data: AgNews | None = None,
     if config.add_titles and config.text != "title":
         train_texts += texts(splits.train, "title")
         train_labels = np.concatenate([train_labels, train_labels])
-    vocabulary = adapt_vocabulary(config, train_texts)
+    learned = learn_vocabulary(config, train_texts)
+    vocabulary = complete_vocabulary(config, learned)
     with strategy.scope():
         model = build_model(config, vocabulary, mixed_precision=mixed)
 
@@ -215,7 +218,7 @@ def prepare(config: RunConfig, data: AgNews | None = None,
 
     return PreparedData(config, model, encode(model, train_texts, train_labels),
                         enc(splits.validation), enc(splits.test), enc(splits.test, "title"), splits.source,
-                        strategy, mixed)
+                        strategy, mixed, len(learned))
 
 
 def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: threading.Event | None = None,
@@ -323,6 +326,7 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
         "mixed_precision": prepared.mixed_precision, "cudnn": bool(fused_kernels),
         "stopped_early": bool(stop_reason),
         "stop_reason": stop_reason,
+        TRAINED_WORDS: prepared.trained_words,
     })
     done = Progress("done", epoch=progress.epoch, epochs=config.epochs, samples_seen=progress.samples_seen,
                     total_samples=total, elapsed_seconds=clock, val_accuracy=progress.val_accuracy,

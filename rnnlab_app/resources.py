@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnlab import service
+from rnnlab import service, vocabulary
 from rnnlab.config import RunConfig
 from rnnlab.data import AgNews, DataError, load_ag_news
 from rnnlab.errors import WorkerUnavailable
@@ -163,6 +163,14 @@ def light_trace(run_id: str, text: str):
     return _computed("trace", run_id, text, False)
 
 
+def word_sources(run_id: str, text: str) -> list[str] | None:
+    """Per token of ``text``: known from the run's training texts, only from pretrained vectors,
+    or not at all (see :mod:`rnnlab.vocabulary`); None for runs that did not record it."""
+    key = ("word_sources", *run_key(run_id), text)
+    return _results().get(key, lambda: vocabulary.word_sources(
+        trace(run_id, text).tokens, vocabulary.trained_words(store().info(run_id).metrics)))
+
+
 def padding_demo(run_id: str, text: str, pads: int = 20):
     return _computed("padding_demo", run_id, text, pads)
 
@@ -225,6 +233,7 @@ def runs_frame(runs: list[RunInfo]) -> pd.DataFrame:
             "learning_rate": c.learning_rate if c else None,
             "test_accuracy": m.get("test_accuracy"),
             "titles_accuracy": m.get("test_titles_accuracy"),
+            "headlines_accuracy": m.get("headlines_dev_accuracy"),
             "train_seconds": m.get("train_seconds"),
             "stopped_early": bool(m.get("stopped_early")) if m else None,
             "damaged": r.damaged,

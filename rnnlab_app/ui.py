@@ -217,6 +217,17 @@ def run_label(info: RunInfo | None, run_id: str) -> str:
     return f"{run_id} · {describe(info.config)}{acc_text}{partial}"
 
 
+def accuracies(metrics: dict) -> str:
+    """AG News test accuracy and the accuracy on today's headlines, for a run's caption.
+
+    Runs trained before the headlines were scored (or without the file) show a dash.
+    """
+    def pct(value) -> str:
+        return f"{value:.1%}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "–"
+    return (f"{tr('eval.test_accuracy')}: {pct(metrics.get('test_accuracy'))} · "
+            f"{tr('eval.headlines_accuracy')}: {pct(metrics.get('headlines_dev_accuracy'))}")
+
+
 def describe(config: RunConfig) -> str:
     layer = f"{cells.label(config.cell)}({config.units})"
     if config.bidirectional:
@@ -225,7 +236,10 @@ def describe(config: RunConfig) -> str:
         layer = f"{config.layers} × {layer}"
     masking = tr("describe.masking") if config.masking else tr("describe.no_masking")
     text = tr("describe.titles") if config.text == "title" else tr("describe.title_description")
-    return f"{layer}, {masking}, {text}"
+    glove = ""
+    if config.embeddings == "glove":
+        glove = ", " + tr("describe.glove_trainable" if config.embeddings_trainable else "describe.glove")
+    return f"{layer}, {masking}, {text}{glove}"
 
 
 def validate_run_param(value: str | None, valid: list[str]) -> tuple[str | None, str]:
@@ -421,16 +435,19 @@ def evaluation(metrics: dict, key: str) -> None:
         st.info(tr("eval.none"))
         return
     names = class_names()
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].metric(tr("eval.test_accuracy"), f"{metrics.get('test_accuracy', metrics.get('accuracy', 0)):.1%}",
                    help=tr("eval.test_accuracy_help"))
+    if metrics.get("headlines_dev_accuracy") is not None:
+        cols[1].metric(tr("eval.headlines_accuracy"), f"{metrics['headlines_dev_accuracy']:.1%}",
+                       help=tr("eval.headlines_accuracy_help", n=metrics.get("headlines_dev_rows", "")))
     if metrics.get("test_titles_accuracy") is not None:
-        cols[1].metric(tr("eval.titles_accuracy"), f"{metrics['test_titles_accuracy']:.1%}",
+        cols[2].metric(tr("eval.titles_accuracy"), f"{metrics['test_titles_accuracy']:.1%}",
                        help=tr("eval.titles_accuracy_help"))
     if metrics.get("train_seconds") is not None:
-        cols[2].metric(tr("eval.train_time"), tr("eval.seconds", s=f"{metrics['train_seconds']:.1f}"))
+        cols[3].metric(tr("eval.train_time"), tr("eval.seconds", s=f"{metrics['train_seconds']:.1f}"))
     if metrics.get("samples_per_second"):
-        cols[3].metric(tr("eval.speed"), tr("eval.per_second", n=f"{metrics['samples_per_second']:,.0f}"))
+        cols[4].metric(tr("eval.speed"), tr("eval.per_second", n=f"{metrics['samples_per_second']:,.0f}"))
     if metrics.get("stopped_early"):
         st.warning(tr("eval.partial", reason=esc(metrics.get("stop_reason", ""))))
     st.caption(tr("eval.chance"))

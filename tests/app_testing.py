@@ -10,6 +10,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from rnnlab.config import embedding_choice
 from rnnlab_app.ui import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +60,13 @@ def chart_types(at: AppTest) -> list[str]:
 
 
 def fill_train_form(at: AppTest, **values) -> AppTest:
-    """Set Train form fields (``units=8``, ``text="title"``, ...); doesn't submit."""
+    """Set Train form fields (``units=8``, ``text="title"``, ...); doesn't submit.
+
+    ``embeddings`` and ``embeddings_trainable`` set the form's one choice for both.
+    """
+    if "embeddings" in values or "embeddings_trainable" in values:
+        choice = embedding_choice(values.pop("embeddings", "learned"), values.pop("embeddings_trainable", False))
+        at.radio(key="cfg.embeddings_choice").set_value(choice)
     for name, value in values.items():
         key = f"cfg.{name}"
         if name in ("cell",):

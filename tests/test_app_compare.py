@@ -1,6 +1,9 @@
 """AppTest: the Compare page — several runs read the same headline."""
 from __future__ import annotations
 
+import pandas as pd
+import pytest
+
 from rnnlab.config import RunConfig
 from rnnlab_app import explain
 from app_testing import TINY, all_text, chart_types, open_page, wait_until
@@ -48,3 +51,43 @@ def test_preset_pairs_select_or_train_their_runs(runs, monkeypatch):
     at = wait_until(at, lambda a: a.multiselect(key="compare_runs").value == [base.run_id(), missing.run_id()])
     assert not at.exception
     assert [m.label for m in at.metric].count("Predicted topic") == 2
+
+
+def _copy_run(run, store, drop=()):
+    """``run``'s folder copied into ``store``, its metrics without the keys in ``drop``."""
+    import json
+    import shutil
+    target = store.root / run.run_id
+    shutil.copytree(run.path, target)
+    metrics = json.loads((target / "metrics.json").read_text())
+    (target / "metrics.json").write_text(json.dumps({k: v for k, v in metrics.items() if k not in drop}))
+    return target
+
+
+def test_todays_headlines_accuracy_sits_beside_test_accuracy(runs, tmp_path, monkeypatch):
+    """A run scored on today's headlines shows its accuracy; one trained before that shows a dash."""
+    from rnnlab.runs import RunStore
+    gru, lstm = runs
+    assert isinstance(gru.metrics.get("headlines_dev_accuracy"), float), "the tests need the dev headlines file"
+    store = RunStore(tmp_path / "store")
+    store.root.mkdir()
+    _copy_run(gru, store)
+    _copy_run(lstm, store, drop=("headlines_dev_accuracy", "headlines_dev_recall", "headlines_dev_rows"))
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(store.root))
+    at = open_page("compare", {"runs": f"{gru.run_id},{lstm.run_id}", "headline": HEADLINE})
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Today's headlines" in d.value.columns)
+    scores = dict(zip(table["Run"], table["Today's headlines"]))
+    assert scores[gru.run_id] == pytest.approx(gru.metrics["headlines_dev_accuracy"] * 100)
+    assert pd.isna(scores[lstm.run_id])
+    assert dict(zip(table["Run"], table["Test accuracy"]))[lstm.run_id] == pytest.approx(
+        lstm.metrics["test_accuracy"] * 100)
+    captions = [c.value for c in at.caption]
+    assert f"{gru.run_id} · Test accuracy: {gru.metrics['test_accuracy']:.1%} · Today's headlines: " \
+           f"{gru.metrics['headlines_dev_accuracy']:.1%}" in captions
+    assert f"{lstm.run_id} · Test accuracy: {lstm.metrics['test_accuracy']:.1%} · Today's headlines: –" in captions
+
+    train = open_page("train")                                   # the runs table: the same columns
+    assert not train.exception
+    runs_table = next(d.value for d in train.dataframe if "Today's headlines" in d.value.columns)
+    assert pd.isna(dict(zip(runs_table["Run"], runs_table["Today's headlines"]))[lstm.run_id])

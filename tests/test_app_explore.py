@@ -135,3 +135,34 @@ def test_empty_or_too_long_headlines(runs, text, message):
     assert not at.exception
     assert message in all_text(at)
     assert not any(m.label == "Predicted topic" for m in at.metric)
+
+
+def test_the_word_strip_marks_where_a_glove_run_knows_each_word(make_run, run_store, tmp_path, monkeypatch):
+    """Trained words, words known only from GloVe and [UNK] each get their mark and a legend entry."""
+    import json
+    import shutil
+
+    from rnnlab.runs import RunStore
+    run = make_run(embeddings="glove", embed_dim=50)
+    vocabulary = run.model.get_layer("vectorizer").get_vocabulary()
+    trained = run.metrics["vocabulary_trained_words"]
+    headline = f"{vocabulary[5]} {vocabulary[trained + 3]} zzqxnotaword"
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
+    at = open_page("explore", {"run": run.run_id, "headline": headline})
+    assert not at.exception
+    strip = at.html[0].value
+    assert [strip.count(f'data-source="{s}"') for s in ("trained", "pretrained", "unknown")] == [1, 1, 1]
+    assert "● known from the training texts · ○ known only from the pretrained GloVe vectors" in all_text(at)
+    at = open_page("explore", {"run": run.run_id, "headline": headline, "lang": "nb"})
+    assert "○ kjent bare fra de forhåndstrente GloVe-vektorene" in all_text(at)
+
+    # The same run saved before training recorded its words: no marks, no legend, no error.
+    old = RunStore(tmp_path / "old")
+    old.root.mkdir()
+    shutil.copytree(run.path, old.root / run.run_id)
+    metrics = {k: v for k, v in run.metrics.items() if k != "vocabulary_trained_words"}
+    (old.root / run.run_id / "metrics.json").write_text(json.dumps(metrics))
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(old.root))
+    at = open_page("explore", {"run": run.run_id, "headline": headline})
+    assert not at.exception
+    assert "data-source" not in at.html[0].value and "known from the training texts" not in all_text(at)

@@ -135,3 +135,49 @@ def test_delete_a_run_from_the_table(store):
     assert not store.exists(config.run_id())
     assert any("was deleted" in s.value for s in at.success)
     assert any("No runs saved yet" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("choice, trainable", [("glove", False), ("glove_trainable", True)])
+def test_choosing_glove_trains_with_its_50_dimensions(store, monkeypatch, choice, trainable):
+    """Choosing GloVe on a learned preset sets the embedding size (8 here) to GloVe's 50."""
+    from rnnlab_app import ui
+    submitted = []
+    monkeypatch.setattr(ui, "submit_training", submitted.append)
+    at = open_page("train", {"preset": "lesson-masking"})
+    assert at.radio(key="cfg.embeddings_choice").value == "learned"
+    fill_train_form(at, **TINY, text="title", embeddings="glove", embeddings_trainable=trainable)
+    assert at.radio(key="cfg.embeddings_choice").value == choice
+    at.button(key="train_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [config] = submitted
+    assert (config.embeddings, config.embeddings_trainable, config.embed_dim) == ("glove", trainable, 50)
+    assert at.number_input(key="cfg.embed_dim").value == 50
+    assert any("the embedding size was set to 50" in i.value for i in at.info)
+
+
+def test_another_size_on_a_glove_preset_means_learned_vectors(store, monkeypatch):
+    """The quick preset starts from GloVe: a person who changes only the size gets learned vectors."""
+    from rnnlab_app import ui
+    submitted = []
+    monkeypatch.setattr(ui, "submit_training", submitted.append)
+    at = open_page("train", {"preset": "quick"})
+    assert at.radio(key="cfg.embeddings_choice").value == "glove_trainable"
+    fill_train_form(at, **TINY, text="title")
+    at.button(key="train_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [config] = submitted
+    assert (config.embeddings, config.embeddings_trainable, config.embed_dim) == ("learned", False, 8)
+    assert at.radio(key="cfg.embeddings_choice").value == "learned"
+    assert any("this run does not use GloVe" in i.value for i in at.info)
+
+
+def test_the_glove_preset_link_opens_the_form_on_glove(store):
+    at = open_page("train", {"preset": "lesson-glove"})
+    assert not at.exception
+    assert at.radio(key="cfg.embeddings_choice").value == "glove"
+    assert at.number_input(key="cfg.embed_dim").value == 50
+    at.selectbox(key="train_preset").set_value("lesson-masking").run()
+    assert at.radio(key="cfg.embeddings_choice").value == "learned" and at.number_input(key="cfg.embed_dim").value == 64
+    assert at.query_params["preset"] == "lesson-masking"
+    at = open_page("train", {"lang": "nb", "preset": "lesson-glove"})
+    assert "Forhåndstrent GloVe, låst" in at.radio(key="cfg.embeddings_choice").options

@@ -150,3 +150,13 @@ def test_padding_side_by_side_has_a_panel_per_run():
     dashes = {t.xaxis: t.line.dash for t in fig.data}
     assert dashes == {"x": "dash", "x2": "solid"}                  # unmasked dashed, masked solid
     assert [t.name for t in fig.data if t.showlegend] == list(CLASS_NAMES)
+
+
+def test_token_strip_marks_each_words_source_and_keeps_words_as_text():
+    html_out = charts.token_strip_html(WORDS, [0.1, -0.2, 0.3, 0.0], "#0072B2",
+                                       sources=["trained", "pretrained", "unknown", "trained"],
+                                       source_labels={"pretrained": "only from <GloVe>"})
+    assert [html_out.count(f'data-source="{s}"') for s in ("trained", "pretrained", "unknown")] == [2, 1, 1]
+    assert "<span>&lt;b&gt;soar&lt;/b&gt;</span>" in html_out and "<b>" not in html_out
+    assert "only from &lt;GloVe&gt;" in html_out
+    assert "data-source" not in charts.token_strip_html(WORDS, [0.1, -0.2, 0.3, 0.0], "#0072B2")

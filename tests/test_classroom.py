@@ -50,8 +50,8 @@ def classroom(make_run, run_store, monkeypatch):
 
 
 def form_values(config: RunConfig) -> dict:
-    """The config's fields the Train form shows (it has no controls for GloVe embeddings yet)."""
-    return {k: v for k, v in config.to_dict().items() if k not in ("embeddings", "embeddings_trainable")}
+    """Every field of the config, as the Train form takes them."""
+    return config.to_dict()
 
 
 def _predicted(at) -> str | None:

@@ -155,3 +155,29 @@ def test_a_persons_changes_to_a_glove_preset_keep_a_valid_config():
     assert quick.override(units=8) == quick.replace(units=8)          # other changes leave GloVe alone
     with pytest.raises(ConfigError, match="embed_dim must be 50"):
         quick.override(embeddings="glove", embed_dim=8)               # asked for both: a clear error
+
+
+# -- where a run knows each word from --------------------------------------------------------
+
+def test_a_glove_run_records_which_words_came_from_its_training_texts(make_run):
+    from rnnlab.models import vectorize
+    from rnnlab.tracedata import TokenInfo
+    from rnnlab.vocabulary import trained_words, word_sources
+    run = glove_run(make_run)
+    learned = training_vocabulary(run)
+    assert trained_words(run.metrics) == len(learned)
+    vocabulary = run.model.get_layer("vectorizer").get_vocabulary()
+    words = [learned[5], vocabulary[len(learned) + 3], "zzqxnotaword"]       # trained, GloVe only, unknown
+    ids = vectorize(run.model, [" ".join(words)])[0]
+    tokens = [TokenInfo(w, w, i, i == 1) for w, i in zip(words, ids)]
+    assert word_sources(tokens, trained_words(run.metrics)) == ["trained", "pretrained", "unknown"]
+    learned_run = make_run()
+    assert trained_words(learned_run.metrics) == len(learned_run.model.get_layer("vectorizer").get_vocabulary())
+
+
+def test_runs_saved_before_the_record_say_nothing_about_their_words():
+    from rnnlab.tracedata import TokenInfo
+    from rnnlab.vocabulary import trained_words, word_sources
+    assert trained_words({"test_accuracy": 0.5}) is None
+    assert trained_words({"vocabulary_trained_words": "12"}) is None
+    assert word_sources([TokenInfo("a", "a", 5, False)], None) is None

@@ -18,6 +18,8 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
     "class.": ["0", "1", "2", "3"],
     "direction.": ["forward", "backward"],
     "field.text.": ["title", "title_description"],
+    "field.embeddings.": ["learned", "glove", "glove_trainable"],
+    "explore.source.": ["trained", "pretrained", "unknown"],
     "state.": ["queued", "running", "finished", "stopped", "discarded", "failed", "reused"],
     "attr.": ["occlusion", "integrated_gradients"],
     "note.attr.": ["occlusion", "integrated_gradients"],
@@ -29,7 +31,7 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
     "data.split.": ["train", "validation", "test"],
     "runs.col.": ["run", "model", "cell", "units", "layers", "bidirectional", "masking", "text", "train_size",
                   "epochs", "batch_size", "bucketing", "learning_rate", "test_accuracy", "titles_accuracy",
-                  "train_seconds", "stopped_early", "damaged"],
+                  "headlines_accuracy", "train_seconds", "stopped_early", "damaged"],
     "train.": ["finished", "stopped_kept", "reused"],
     "lesson.": [f"{section}.{part}" for section in ("simple-rnn", "masking", "lstm", "bilstm")
                 for part in ("title", "body", "question")],
