@@ -486,7 +486,7 @@ def memory_dependence(words: Sequence[str], distances: Sequence[int], gradient_n
                                  showlegend=False), row=row, col=1)
         fig.update_yaxes(title_text=label, row=row, col=1)
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(tickformat=".0%", zeroline=True, row=2, col=1)
+    fig.update_yaxes(tickformat=".1%", zeroline=True, row=2, col=1)
     fig.update_xaxes(autorange="reversed", tickmode="array", tickvals=x,
                      ticktext=[f"{d}<br>{_short(w, 10)}" for d, w in zip(x, words)],
                      tickangle=0 if len(x) <= 12 else -45)

@@ -13,8 +13,10 @@ from app_testing import all_text, charts, open_page
 HEADLINE = "Federer wins his third Wimbledon title"
 NOTES = {"en": ("A SimpleRNN's dependence usually fades", "rather than as padding", "Occlusion: how much"),
          "nb": ("En SimpleRNN avhenger som regel", "og ikke som utfylling", "Tildekking: hvor mye")}
-NEIGHBOUR_NOTES = {"en": ("at most 2,000, so it stays fast on a CPU", "Open", "Compare the state after"),
-                   "nb": ("høyst 2 000, så det går raskt på en CPU", "Åpne", "Sammenlign tilstanden etter")}
+NEIGHBOUR_NOTES = {"en": ("among 2,000 AG News test headlines (at most 2,000, so it stays fast on a CPU)", "Open",
+                          "Compare the state after"),
+                   "nb": ("blant 2\u00a0000 testoverskrifter fra AG News (høyst 2 000, så det går raskt på en CPU)",
+                          "Åpne", "Sammenlign tilstanden etter")}
 
 
 def _values(y) -> np.ndarray:
