@@ -81,6 +81,12 @@ def test_a_corpus_headline_finds_itself_first_and_the_matrix_is_computed_once(ma
     assert mem.neighbours(again, title) == found and mem.corpus_builds(again) == 0
 
 
+def test_new_headlines_compile_the_gradient_once(tracer):
+    for text in (HEADLINE, "Mars", "A much longer headline about the markets and the weather in Oslo today"):
+        mem.memory(tracer, text)
+    assert mem._gradient_fn(tracer).experimental_get_tracing_count() == 1
+
+
 @pytest.mark.parametrize("step", [0, 99, True, 1.5])
 def test_a_bad_step_is_a_clear_error(make_run, run_store, step):
     with pytest.raises(TraceError, match="step must be"):
