@@ -21,7 +21,7 @@ from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
 
-PANELS = ("reading", "inside", "path", "neurons", "padding", "downloads")
+PANELS = ("reading", "inside", "path", "neurons", "padding", "memory", "neighbours", "downloads")
 
 
 def pick_run() -> str | None:
@@ -231,6 +231,62 @@ def padding_panel(run_id, text, names) -> None:
     st.info(own, icon=":material/info:")
 
 
+def memory_panel(run_id, trace, names) -> None:
+    """How much the final answer still depends on each word, against its distance from the end."""
+    st.subheader(tr("explore.memory_title"))
+    with st.spinner(tr("explore.reading")):
+        found = res.memory(run_id, trace.text)
+    tokens = found.tokens
+    chart(run_id, trace.text, "memory",
+          lambda: charts.memory_dependence([t.word for t in tokens], [t.distance for t in tokens],
+                                           [t.gradient_norm for t in tokens], [t.occlusion_drop for t in tokens],
+                                           color=charts.class_color(found.predicted),
+                                           distance_label=tr("memory.distance"), gradient_label=tr("memory.gradient"),
+                                           occlusion_label=tr("memory.occlusion"),
+                                           gradient_title=tr("memory.gradient_title"),
+                                           occlusion_title=tr("memory.occlusion_title")),
+          tr("note.memory", cls=names[found.predicted]))
+    st.caption(tr("memory.why_unk"))
+
+
+def open_neighbour(title: str, label: int) -> None:
+    """Make a neighbour the headline (a button's callback, so it runs before the text box is drawn)."""
+    st.session_state["explore_headline"] = title
+    st.session_state["keep.headline_label"] = (title, label)
+
+
+def neighbours_panel(run_id, trace, names) -> None:
+    """The test headlines whose state is nearest to this headline's, each openable here."""
+    st.subheader(tr("explore.neighbours_title"))
+    words, n = [t.word for t in trace.tokens], len(trace.tokens)
+    if st.session_state.get("explore_neighbours_for") != (run_id, trace.text):
+        st.session_state["explore_neighbours_for"] = (run_id, trace.text)
+        st.session_state["explore_neighbours_step"] = n      # a new headline starts at its end
+    step = n
+    if n > 1:
+        step = st.select_slider(tr("neighbours.step"), options=list(range(1, n + 1)), key="explore_neighbours_step",
+                                format_func=lambda k: tr("neighbours.after", k=k, word=words[k - 1]))
+    try:
+        with st.spinner(tr("neighbours.searching")):
+            found = res.neighbours(run_id, trace.text, None if step == n else int(step))
+    except DataError:
+        st.info(tr("neighbours.no_data"))
+        return
+    count = f"{found.n_corpus:,}".replace(",", "\u00a0" if ui.lang() == "nb" else ",")   # 2,000 / 2 000
+    st.caption(tr("note.neighbours", n=count))
+    widths = [1, 6, 1.6, 1.8, 1.2]
+    for col, key in zip(st.columns(widths), ("cosine", "headline", "true", "predicted")):
+        col.caption(tr(f"neighbours.col.{key}"))
+    for i, nb in enumerate(found.neighbours):
+        cols = st.columns(widths, vertical_alignment="center")
+        cols[0].markdown(f"{nb.cosine:.3f}")
+        cols[1].markdown(ui.esc(nb.title))
+        cols[2].markdown(names[nb.true_class])
+        cols[3].markdown(names[nb.predicted_class] + (" ✓" if nb.predicted_class == nb.true_class else " ✗"))
+        cols[4].button(tr("neighbours.open"), key=f"explore_neighbour_{i}", on_click=open_neighbour,
+                       args=(nb.title, nb.true_class), help=tr("neighbours.open_help"))
+
+
 def downloads_panel(run_id, trace) -> None:
     st.markdown(tr("explore.download_trace"))
     ui.trace_downloads(trace, key="trace-dl")
@@ -298,6 +354,10 @@ def main() -> None:
         neuron_panel(run_id, trace)
     elif panel == "padding":
         padding_panel(run_id, text, names)
+    elif panel == "memory":
+        memory_panel(run_id, trace, names)
+    elif panel == "neighbours":
+        neighbours_panel(run_id, trace, names)
     else:
         downloads_panel(run_id, trace)
 

@@ -471,3 +471,38 @@ def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Seque
             f'border-radius:6px;padding:4px 8px;margin:3px;display:inline-block;font-size:22px;'
             f'color:#111;">{text}</span>')
     return '<div style="line-height:2.4;">' + "".join(chips) + "</div>"
+
+
+# -- memory ----------------------------------------------------------------------------
+
+def memory_dependence(words: Sequence[str], distances: Sequence[int], gradient_norms, occlusion_drops, *,
+                      color: str = ACCENT, title: str | None = None,
+                      distance_label: str = "Words from the end of the headline",
+                      gradient_label: str = "Gradient size", occlusion_label: str = "Drop without the word",
+                      gradient_title: str = "Sensitivity (gradient)",
+                      occlusion_title: str = "Occlusion (word read as [UNK])") -> go.Figure:
+    """How much the final answer depends on each word, against its distance from the end.
+
+    Two panels sharing the x axis (distance, 0 = last word, drawn at the right so the
+    headline reads left to right; each tick names its word): the gradient norm of the
+    predicted class's probability with respect to the word's embedding, and the drop of
+    that probability when the word is read as [UNK].
+    """
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
+                        subplot_titles=(gradient_title, occlusion_title))
+    x = [int(d) for d in distances]
+    hover = _escaped(words)
+    for row, values, label, fmt in ((1, gradient_norms, gradient_label, ".3g"),
+                                    (2, occlusion_drops, occlusion_label, "+.1%")):
+        fig.add_trace(go.Scatter(x=x, y=_finite(values), mode="lines+markers", customdata=hover,
+                                 line=dict(color=color, width=3), marker=dict(size=10),
+                                 hovertemplate=f"%{{customdata}} (%{{x}}): %{{y:{fmt}}}<extra></extra>",
+                                 showlegend=False), row=row, col=1)
+        fig.update_yaxes(title_text=label, row=row, col=1)
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(tickformat=".1%", zeroline=True, row=2, col=1)
+    fig.update_xaxes(autorange="reversed", tickmode="array", tickvals=x,
+                     ticktext=[f"{d}<br>{_short(w, 10)}" for d, w in zip(x, words)],
+                     tickangle=0 if len(x) <= 12 else -45)
+    fig.update_xaxes(title_text=distance_label, row=2, col=1)
+    return style(fig, title, height=520)

@@ -62,6 +62,7 @@ class ComputeWorker:
 
     EXPOSED = frozenset({"ping", "device", "open_run", "trace", "padding_demo", "neuron_contexts",
                          "projection_basis", "tracing_counts", "loads", "token_lengths",
+                         "memory", "neighbours", "corpus_builds",
                          "submit", "stop", "job", "jobs", "position"})
 
     def __init__(self):
@@ -126,6 +127,19 @@ class ComputeWorker:
 
     def neuron_contexts(self, root: str, run_id: str, layer: str, direction: str, unit: int, n: int):
         return self._tracer(root, run_id).neuron_contexts(layer, direction, unit, n=n)
+
+    def memory(self, root: str, run_id: str, text: str):
+        from .memory import memory
+        return memory(self._tracer(root, run_id), text)
+
+    def neighbours(self, root: str, run_id: str, text: str, step: int | None, k: int):
+        from .memory import neighbours
+        return neighbours(self._tracer(root, run_id), text, step, k)
+
+    def corpus_builds(self, root: str, run_id: str) -> int:
+        """How often this worker computed the run's state matrix for neighbours."""
+        from .memory import corpus_builds
+        return corpus_builds(self._tracer(root, run_id))
 
     def projection_basis(self, root: str, run_id: str):
         return self._tracer(root, run_id).projection_basis()

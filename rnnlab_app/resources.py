@@ -179,6 +179,16 @@ def neuron_contexts(run_id: str, layer: str, direction: str, unit: int, n: int =
     return _computed("neuron_contexts", run_id, layer, direction, unit, n)
 
 
+def memory(run_id: str, text: str):
+    """Per token, how much the final answer still depends on it (rnnlab.memorydata.Memory)."""
+    return _computed("memory", run_id, text)
+
+
+def neighbours(run_id: str, text: str, step: int | None = None, k: int = 10):
+    """The test headlines the run reads most like ``text`` (rnnlab.memorydata.Neighbours)."""
+    return _computed("neighbours", run_id, text, step, k)
+
+
 def projection_basis(run_id: str):
     return _computed("projection_basis", run_id)
 
