@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
+from .ag_escapes import readable
 from .errors import TraceError
 from .memorydata import Memory, Neighbour, Neighbours, TokenMemory, nearest_by_cosine
 
@@ -193,7 +194,7 @@ def neighbours(tracer, text: str, step: int | None = None, k: int = 10) -> Neigh
     query = tracer.features(ids, np.ones(ids.shape, dtype=bool))[0][0].astype(np.float64)
     data = corpus(tracer)
     index, sims = nearest_by_cosine(data["states"].astype(np.float64), query, k)
-    found = [Neighbour(str(data["titles"][i]), int(data["labels"][i]), int(data["predicted"][i]), float(s))
+    found = [Neighbour(readable(str(data["titles"][i])), int(data["labels"][i]), int(data["predicted"][i]), float(s))
              for i, s in zip(index, sims)]
     return Neighbours(int(step), n, len(data["titles"]), found)
 

@@ -1,6 +1,6 @@
 """Text cleanup, one implementation used at training and at prediction time.
 
-AG News keeps the escapes of its 2004 crawl: ``#39;`` for an apostrophe, `` quot;`` for
+AG News keeps the escapes of its 2004 crawl (:mod:`rnnlab.ag_escapes`): ``#39;`` for an apostrophe, `` quot;`` for
 a quote, ``#36;`` for a dollar sign, `` amp;`` for an ampersand, HTML-escaped tags such
 as ``&lt;b&gt;`` and a backslash where a line broke. :func:`standardize` undoes those,
 drops tags, lowercases, turns dashes and slashes into spaces, deletes other punctuation
@@ -13,22 +13,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-# (pattern, replacement) in order; RE2 syntax.
-_AG_ESCAPES = (
-    (r"\\", " "),                      # line breaks in the crawl
-    (r"&lt;", "<"),
-    (r"&gt;", ">"),
-    (r"&amp;", "&"),
-    (r"&quot;", '"'),
-    (r"<[^<>]{0,400}>", " "),          # HTML tags, once unescaped
-    (r" ?#39;", "'"),                  # "America #39;s" was "America's"
-    (r"#36;", "$"),
-    (r"#151;|#150;", " - "),
-    (r"#\d{1,5};", " "),
-    (r"\bquot;", " "),
-    (r" ?\bamp;", "&"),               # "AT amp;T" was "AT&T"
-    (r"\blt;|\bgt;", " "),
-)
+from .ag_escapes import AG_ESCAPES
+
 _DASHES = r"[-\x{2010}-\x{2015}/_]"
 _PUNCTUATION = r"[!\"#$%&'()*+,.:;<=>?@\[\\\]^`{|}~\x{2018}\x{2019}\x{201C}\x{201D}\x{2026}\x{00AB}\x{00BB}\x{00BF}\x{00A1}]"
 _SPACES = r"[\p{Z}\p{Cc}]"           # every Unicode space and control character (NUL, NEL, ...)
@@ -40,7 +26,7 @@ def standardize(texts):
     """Clean a string tensor of any shape (see the module docstring)."""
     x = tf.strings.regex_replace(texts, _SPACES, " ")
     x = tf.strings.regex_replace(x, _INVISIBLE, "")
-    for pattern, replacement in _AG_ESCAPES:
+    for pattern, replacement in AG_ESCAPES:
         x = tf.strings.regex_replace(x, pattern, replacement)
     x = tf.strings.lower(x, encoding="utf-8")
     x = tf.strings.regex_replace(x, _DASHES, " ")

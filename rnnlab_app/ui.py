@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnlab import cells, charts
+from rnnlab.ag_escapes import readable
 from rnnlab.config import CLASS_NAMES, PRESET_DESCRIPTIONS, PRESETS, RunConfig
 from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, normalize_lang, t
 from rnnlab.runs import RunInfo, RunStoreError, check_run_id
@@ -366,7 +367,7 @@ def random_test_headline() -> tuple[str, int] | None:
         return None
     i = random.randrange(len(ag.test))
     row = ag.test.iloc[i]
-    return str(row["title"]), int(row["label"])
+    return readable(str(row["title"])), int(row["label"])     # as a person reads it: no crawl escapes
 
 
 def headline_input(page: str) -> str:
