@@ -70,7 +70,7 @@ def home() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
+    st.set_page_config(page_title="RNN Lab", page_icon=str(ui.APP_ICON), layout="wide")
     ui.init_language()
     res.start_worker()
     pages = [

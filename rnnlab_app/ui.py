@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
@@ -23,6 +24,10 @@ from rnnlab.runs import RunInfo, RunStoreError, check_run_id
 
 from . import resources as res
 
+# The page icon is a file served by the app's own server: a Material icon or an emoji as
+# page icon makes the browser fetch it from a public server, which fails in a classroom
+# without internet.
+APP_ICON = Path(__file__).parent / "assets" / "icon.png"
 PAGES = {  # url path -> file, for links and switch_page
     "home": "app.py",
     "lesson": "app_pages/lesson.py",
