@@ -70,7 +70,9 @@ def home() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="RNN Lab", page_icon=str(ui.APP_ICON), layout="wide")
+    ui.init_projector()
+    st.set_page_config(page_title="RNN Lab", page_icon=str(ui.APP_ICON), layout="wide",
+                       initial_sidebar_state="collapsed" if ui.projector() else "auto")
     ui.init_language()
     res.start_worker()
     pages = [
@@ -84,7 +86,9 @@ def main() -> None:
     page = st.navigation(pages, position="sidebar")
     with st.sidebar:
         ui.language_switch()
+        ui.projector_switch()
         st.caption(tr("sidebar.about"))
+    ui.projector_style()
     page.run()
     with st.sidebar:
         ui.share_link(page.url_path)

@@ -112,6 +112,47 @@ def language_switch() -> None:
     set_param("lang", None if lang() == DEFAULT_LANG else lang())
 
 
+# -- projector mode ---------------------------------------------------------------------
+
+# Projector mode: larger type everywhere (Streamlit sizes text in rem, so a larger root
+# font grows it all, tables included: their canvas takes its font in rem too; captions
+# and small labels get at least 20 px) and black text for contrast.
+# Charts grow their own fonts: see :func:`chart`.
+PROJECTOR_CSS = """<style>
+html { font-size: 23px; }
+[data-testid="stMain"], [data-testid="stSidebar"] { color: #000; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *, [data-testid="stMetricLabel"],
+[data-testid="stWidgetLabel"], [data-testid="stMarkdownContainer"] small {
+  color: #000 !important; opacity: 1 !important; font-size: max(20px, 0.9rem) !important; }
+</style>"""
+
+
+def init_projector() -> None:
+    """Projector mode from the URL (``present=1``) on a session's first run, then the toggle."""
+    if "present" not in st.session_state:
+        st.session_state["present"] = st.query_params.get("present") == "1"
+
+
+def projector() -> bool:
+    """Whether this person shows the app on a projector (the one place charts and pages ask)."""
+    return bool(st.session_state.get("present", False))
+
+
+def projector_switch() -> None:
+    """The sidebar toggle; it keeps ``present=1`` in the URL while on, so a shared link keeps it."""
+    def changed():
+        st.session_state["present"] = st.session_state["present_toggle"]
+
+    st.session_state["present_toggle"] = projector()
+    st.toggle(tr("teacher.projector"), key="present_toggle", on_change=changed, help=tr("teacher.projector_help"))
+    set_param("present", "1" if projector() else None)
+
+
+def projector_style() -> None:
+    if projector():
+        st.html(PROJECTOR_CSS)
+
+
 # -- URL state ------------------------------------------------------------------------
 
 def share_url(url_path: str) -> str:
@@ -155,7 +196,7 @@ def set_param(name: str, value: str | None) -> None:
 
 def keep_params(page: str) -> None:
     """Drop URL parameters that belong to other pages (so a shared link says only what it means)."""
-    allowed = set(PAGE_PARAMS.get(page, ())) | {"lang"}
+    allowed = set(PAGE_PARAMS.get(page, ())) | {"lang", "present"}
     for name in list(st.query_params.keys()):
         if name not in allowed:
             del st.query_params[name]
@@ -407,13 +448,18 @@ def _fig_key(*parts) -> str:
 def chart(fig, key: str, note: str | None = None) -> None:
     """A Plotly figure with its one- or two-sentence 'what to look for'.
 
+    In projector mode every font of the figure grows (:func:`rnnlab.charts.for_projector`)
+    and the figure keeps its own dark text rather than Streamlit's chart theme.
     Of Plotly's toolbar only the camera stays (shown on hover): it downloads the chart
     as a PNG in the browser, at twice the screen resolution, named after the chart.
     """
     if note:
         st.caption(note)
     name = key[4:] if key.startswith("fig-") else key
-    st.plotly_chart(fig, key=key, config={
+    if projector():
+        fig = charts.for_projector(fig)
+    # Streamlit's chart theme sets small grey axis labels of its own: the projector drops it.
+    st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", config={
         "displaylogo": False, "modeBarButtons": [["toImage"]],
         "toImageButtonOptions": {"format": "png", "filename": f"rnnlab-{name}", "scale": 2}})
 

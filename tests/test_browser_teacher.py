@@ -10,7 +10,7 @@ from urllib.parse import quote, urlparse
 import pytest
 
 from app_server import streamlit_server
-from test_browser import CHROMIUM, CHROMIUM_ARGS, settle
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, settle
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
@@ -79,3 +79,68 @@ def test_no_page_asks_anything_of_another_server(server, browser, run):
         assert not outside, outside
     finally:
         context.close()
+
+
+def font_sizes(page, selector: str) -> list[float]:
+    """The computed font sizes (px) of the visible elements matching ``selector``."""
+    return page.eval_on_selector_all(selector, """els => els
+        .filter(e => e.getClientRects().length && (e.textContent || '').trim())
+        .map(e => parseFloat(getComputedStyle(e).fontSize))""")
+
+
+def shoot_viewport(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+@pytest.mark.parametrize("lang, predicted", [("en", "Predicted topic"), ("nb", "Emnet nettverket velger")])
+def test_projector_mode_from_the_link(server, browser, run, lang, predicted):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(f"{server}/explore?run={run.run_id}&headline={quote('Stocks slide as oil prices rise')}"
+                  f"&lang={lang}&present=1", timeout=60_000)
+        page.get_by_text(predicted).wait_for(timeout=60_000)
+        page.locator(".js-plotly-plot text").first.wait_for(timeout=60_000)
+        settle(page)
+        assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
+        body = font_sizes(page, '[data-testid="stMain"] [data-testid="stMarkdownContainer"] p')
+        captions = font_sizes(page, '[data-testid="stMain"] [data-testid="stCaptionContainer"]')
+        chart_text = font_sizes(page, ".js-plotly-plot .main-svg text")
+        assert body and captions and chart_text
+        assert min(body) >= 20 and min(captions) >= 20, (body, captions)
+        assert min(chart_text) >= 20, chart_text
+        # High contrast: captions are black, not faded grey.
+        looks = page.eval_on_selector_all('[data-testid="stMain"] [data-testid="stCaptionContainer"]',
+                                          "els => els.map(e => [getComputedStyle(e).opacity, getComputedStyle(e).color])")
+        assert looks and all(look == ["1", "rgb(0, 0, 0)"] for look in looks), looks
+        assert "present=1" in page.url
+        shoot_viewport(page, f"projector-explore-{lang}")
+        page.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
+        shoot_viewport(page, f"projector-explore-charts-{lang}")
+        page.goto(f"{server}/data?lang={lang}&present=1", timeout=60_000)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+        page.locator(".js-plotly-plot text").first.wait_for(timeout=60_000)
+        settle(page)
+        assert min(font_sizes(page, ".js-plotly-plot .main-svg text")) >= 20
+        page.locator('[data-testid="stDataFrame"]').first.scroll_into_view_if_needed()
+        shoot_viewport(page, f"projector-data-table-{lang}")
+    finally:
+        page.close()
+
+
+def test_the_projector_toggle(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(server + "/data", timeout=60_000)
+        page.locator(".js-plotly-plot text").first.wait_for(timeout=60_000)
+        settle(page)
+        assert min(font_sizes(page, ".js-plotly-plot .main-svg text")) < 20      # not on by default
+        assert min(font_sizes(page, '[data-testid="stMain"] [data-testid="stCaptionContainer"]')) < 20
+        page.locator('[data-testid="stSidebar"]').get_by_text("Projector mode").click()
+        page.wait_for_url("**present=1**", timeout=30_000)
+        settle(page)
+        page.locator(".js-plotly-plot text").first.wait_for(timeout=60_000)
+        assert min(font_sizes(page, '[data-testid="stMain"] [data-testid="stCaptionContainer"]')) >= 20
+        assert min(font_sizes(page, ".js-plotly-plot .main-svg text")) >= 20
+    finally:
+        page.close()
