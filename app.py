@@ -34,8 +34,8 @@ def home() -> None:
     runs = res.ok_runs()
     cols = st.columns(4)
     if ag is not None:
-        cols[0].metric(tr("home.train_rows"), f"{len(ag.train):,}", help=tr("home.data_help"))
-        cols[1].metric(tr("home.test_rows"), f"{len(ag.test):,}", help=tr("home.data_help"))
+        cols[0].metric(tr("home.train_rows"), ui.num(len(ag.train)), help=tr("home.data_help"))
+        cols[1].metric(tr("home.test_rows"), ui.num(len(ag.test)), help=tr("home.data_help"))
     else:
         cols[0].metric(tr("home.data"), tr("home.data_missing"))
     cols[2].metric(tr("home.device"), res.device(), help=tr("home.device_help"))

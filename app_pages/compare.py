@@ -139,7 +139,7 @@ def main() -> None:
         info = by_id[rid]
         st.markdown(f"**{ui.describe(info.config)}**")
         acc = info.metrics.get("test_accuracy")
-        st.caption(rid + (f" · {tr('eval.test_accuracy')}: {acc:.1%}" if isinstance(acc, float) else ""))
+        st.caption(rid + (f" · {tr('eval.test_accuracy')}: {ui.pct(acc)}" if isinstance(acc, float) else ""))
 
     st.header(tr("compare.section_predictions"))
     for row in rows(items):
@@ -147,7 +147,7 @@ def main() -> None:
             with col:
                 header(rid)
                 c = trace.predicted_index
-                st.metric(tr("explore.predicted"), names[c], f"{trace.probabilities[c]:.0%}", delta_color="off",
+                st.metric(tr("explore.predicted"), names[c], ui.pct(trace.probabilities[c], 0), delta_color="off",
                           delta_arrow="off")
                 ui.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
                          key=f"fig-cmp-probs-{rid}")

@@ -19,7 +19,7 @@ import streamlit as st
 
 from rnnlab import cells, charts
 from rnnlab.config import CLASS_NAMES, PRESET_DESCRIPTIONS, PRESETS, RunConfig
-from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, normalize_lang, t
+from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, format_number, format_percent, normalize_lang, t
 from rnnlab.runs import RunInfo, RunStoreError, check_run_id
 
 from . import resources as res
@@ -64,6 +64,16 @@ def lang() -> str:
 def tr(key: str, **fmt) -> str:
     """The catalogue text for ``key`` in the person's language."""
     return t(key, lang(), **fmt)
+
+
+def num(x, digits: int = 0) -> str:
+    """A number in the person's language ("46,432" / "46 432"; "0.532" / "0,532")."""
+    return format_number(x, lang(), digits)
+
+
+def pct(share, digits: int = 1) -> str:
+    """A share as a percentage in the person's language ("90.2%" / "90,2 %")."""
+    return format_percent(share, lang(), digits)
 
 
 _MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$&:")
@@ -255,7 +265,7 @@ def run_label(info: RunInfo | None, run_id: str) -> str:
     if info is None or info.config is None:
         return run_id
     acc = info.metrics.get("test_accuracy")
-    acc_text = f" · {acc:.0%}" if isinstance(acc, (int, float)) else ""
+    acc_text = f" · {pct(acc, 0)}" if isinstance(acc, (int, float)) else ""
     partial = f" · {tr('runs.partial')}" if info.metrics.get("stopped_early") else ""
     preset = preset_of_run(run_id)
     if preset:
@@ -371,7 +381,7 @@ def training_progress(p) -> None:
         st.progress(1.0, text=tr("train.evaluating"))
     else:
         st.progress(min(1.0, p.fraction), text=tr("train.progress", epoch=p.epoch, epochs=p.epochs, batch=p.batch,
-                                                      batches=p.batches, percent=f"{p.fraction:.0%}"))
+                                                      batches=p.batches, percent=pct(p.fraction, 0)))
 
 
 def add_job(job_id: str) -> None:
@@ -473,15 +483,15 @@ def evaluation(metrics: dict, key: str) -> None:
         return
     names = class_names()
     cols = st.columns(4)
-    cols[0].metric(tr("eval.test_accuracy"), f"{metrics.get('test_accuracy', metrics.get('accuracy', 0)):.1%}",
+    cols[0].metric(tr("eval.test_accuracy"), pct(metrics.get('test_accuracy', metrics.get('accuracy', 0))),
                    help=tr("eval.test_accuracy_help"))
     if metrics.get("test_titles_accuracy") is not None:
-        cols[1].metric(tr("eval.titles_accuracy"), f"{metrics['test_titles_accuracy']:.1%}",
+        cols[1].metric(tr("eval.titles_accuracy"), pct(metrics['test_titles_accuracy']),
                        help=tr("eval.titles_accuracy_help"))
     if metrics.get("train_seconds") is not None:
-        cols[2].metric(tr("eval.train_time"), tr("eval.seconds", s=f"{metrics['train_seconds']:.1f}"))
+        cols[2].metric(tr("eval.train_time"), tr("eval.seconds", s=num(metrics['train_seconds'], 1)))
     if metrics.get("samples_per_second"):
-        cols[3].metric(tr("eval.speed"), tr("eval.per_second", n=f"{metrics['samples_per_second']:,.0f}"))
+        cols[3].metric(tr("eval.speed"), tr("eval.per_second", n=num(metrics['samples_per_second'])))
     if metrics.get("stopped_early"):
         st.warning(tr("eval.partial", reason=esc(metrics.get("stop_reason", ""))))
     st.caption(tr("eval.chance"))

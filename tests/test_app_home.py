@@ -47,6 +47,8 @@ def test_language_comes_from_the_url_and_the_sidebar(runs_dir):
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert "Maskinvare" in labels and "Treningsoverskrifter" in labels    # translated
+    rows = f"{len(load_ag_news().train):,}".replace(",", "\u00a0")          # Norwegian digit grouping
+    assert {m.label: m.value for m in at.metric}["Treningsoverskrifter"] == rows
     assert "Training headlines" not in labels
     assert at.sidebar.selectbox(key="lang_select").value == "nb"
     assert at.query_params["lang"] == "nb"
@@ -100,3 +102,14 @@ def test_every_page_speaks_norwegian_charts_included(make_run, run_store, monkey
         left = sorted({s for s in shown if s.strip() in english})
         assert not left, f"{page}: English left in Norwegian: {left}"
         assert "lang=nb" in at.sidebar.code[0].value, page
+
+
+def test_projector_mode_comes_from_the_url_and_the_sidebar(runs_dir):
+    at = open_page("home", {"present": "1"})
+    assert not at.exception
+    assert at.sidebar.toggle(key="present_toggle").value is True
+    assert any("font-size: 23px" in h.proto.body for h in at.get("html"))
+    assert at.query_params["present"] == "1"
+    at.sidebar.toggle(key="present_toggle").set_value(False).run()
+    assert not any("font-size: 23px" in h.proto.body for h in at.get("html"))
+    assert "present" not in at.query_params
