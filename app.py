@@ -43,7 +43,7 @@ def home() -> None:
     ready = {r.run_id for r in runs} & {config.run_id() for config in PRESETS.values()}
     st.caption(tr("home.ready", n=len(ready), total=len(PRESETS)))
     if ag is not None:
-        st.caption(tr("home.data_source", source=ui.esc(ag.source)))
+        st.caption(tr("home.data_source", source=tr(f"data.source.{ag.kind}")))
     else:
         ui.no_data(error)
 
@@ -52,7 +52,9 @@ def home() -> None:
     with st.container(border=True):
         st.markdown(f"**{ui.preset_label('quick')}**")
         st.caption(ui.preset_description("quick"))
-        ui.train_preset_button("quick", key="home-train-quick", primary=True, label=tr("home.train_quick"))
+        # The main button until the quick run exists; then it is one choice among the others.
+        ui.train_preset_button("quick", key="home-train-quick", primary=PRESETS["quick"].run_id() not in ready,
+                               label=tr("home.train_quick"))
     st.markdown(tr("home.lessons"))
     lessons = [name for name in PRESETS if name != "quick"]
     cols = st.columns(2)

@@ -56,7 +56,7 @@ def main() -> None:
     cols[0].metric(tr("data.train_rows"), ui.num(len(splits.train)), help=tr("data.train_rows_help"))
     cols[1].metric(tr("data.validation_rows"), ui.num(len(splits.validation)), help=tr("data.validation_help"))
     cols[2].metric(tr("data.test_rows"), ui.num(len(splits.test)))
-    st.caption(tr("home.data_source", source=ui.esc(ag.source)))
+    st.caption(tr("home.data_source", source=tr(f"data.source.{ag.kind}")))
 
     names = ui.class_names()
     st.header(tr("data.balance"))

@@ -29,6 +29,20 @@ def test_home_explains_the_app_and_shows_status(runs_dir):
     assert metrics["Trained runs"] == "0"
     keys = {b.key for b in at.button}
     assert {f"home-train-{name}" for name in PRESETS} <= keys      # the quick run and every lesson preset
+    assert at.button(key="home-train-quick").proto.type == "primary"
+    # Students see which kind of source the data came from, never the server's paths.
+    text = all_text(at)
+    assert "Source: AG News files in the server's data folder" in text
+    assert str(ROOT) not in text and "/ag_news" not in text and "RNNLAB_DATA_DIR" not in text
+
+
+def test_the_quick_run_button_steps_back_once_that_run_exists(make_run, run_store, monkeypatch):
+    run = make_run()
+    monkeypatch.setitem(PRESETS, "quick", run.config)
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
+    at = open_page("home")
+    assert not at.exception
+    assert at.button(key="home-train-quick").proto.type == "secondary"
 
 
 def test_quick_button_queues_a_training_and_opens_the_train_page(runs_dir, monkeypatch):

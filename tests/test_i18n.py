@@ -9,6 +9,7 @@ import pytest
 
 from rnnlab import i18n
 from rnnlab.cells import CELLS, INTERNAL_KIND
+from rnnlab.data import SOURCE_KINDS
 from rnnlab.i18n import LANGUAGES, LOCALES_DIR, catalogue, fields_of, t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +28,7 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
     "explore.neuron_": ["top", "bottom"],
     "compare.pair.": ["masking", "cell", "depth", "masking.note", "cell.note", "depth.note"],
     "data.split.": ["train", "validation", "test"],
+    "data.source.": list(SOURCE_KINDS),
     "runs.col.": ["run", "model", "cell", "units", "layers", "bidirectional", "masking", "text", "train_size",
                   "epochs", "batch_size", "bucketing", "learning_rate", "test_accuracy", "titles_accuracy",
                   "train_seconds", "stopped_early", "damaged"],
