@@ -110,8 +110,9 @@ def test_projector_mode_from_the_link(server, browser, run, lang, predicted):
         assert min(body) >= 20 and min(captions) >= 20, (body, captions)
         assert min(chart_text) >= 20, chart_text
         # High contrast: captions are black, not faded grey.
-        looks = page.eval_on_selector_all('[data-testid="stMain"] [data-testid="stCaptionContainer"]',
-                                          "els => els.map(e => [getComputedStyle(e).opacity, getComputedStyle(e).color])")
+        looks = page.eval_on_selector_all(
+            '[data-testid="stMain"] [data-testid="stCaptionContainer"]',
+            "els => els.map(e => [getComputedStyle(e).opacity, getComputedStyle(e).color])")
         assert looks and all(look == ["1", "rgb(0, 0, 0)"] for look in looks), looks
         assert "present=1" in page.url
         shoot_viewport(page, f"projector-explore-{lang}")
