@@ -136,6 +136,7 @@ def test_the_projector_toggle(server, browser):
         page.locator(".js-plotly-plot text").first.wait_for(timeout=60_000)
         settle(page)
         assert min(font_sizes(page, ".js-plotly-plot .main-svg text")) < 20      # not on by default
+        assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "false"
         assert min(font_sizes(page, '[data-testid="stMain"] [data-testid="stCaptionContainer"]')) < 20
         page.locator('[data-testid="stSidebar"]').get_by_text("Projector mode").click()
         page.wait_for_url("**present=1**", timeout=30_000)
@@ -143,5 +144,6 @@ def test_the_projector_toggle(server, browser):
         page.locator(".js-plotly-plot text").first.wait_for(timeout=60_000)
         assert min(font_sizes(page, '[data-testid="stMain"] [data-testid="stCaptionContainer"]')) >= 20
         assert min(font_sizes(page, ".js-plotly-plot .main-svg text")) >= 20
+        assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
     finally:
         page.close()
