@@ -34,8 +34,8 @@ def home() -> None:
     runs = res.ok_runs()
     cols = st.columns(4)
     if ag is not None:
-        cols[0].metric(tr("home.train_rows"), f"{len(ag.train):,}", help=tr("home.data_help"))
-        cols[1].metric(tr("home.test_rows"), f"{len(ag.test):,}", help=tr("home.data_help"))
+        cols[0].metric(tr("home.train_rows"), ui.num(len(ag.train)), help=tr("home.data_help"))
+        cols[1].metric(tr("home.test_rows"), ui.num(len(ag.test)), help=tr("home.data_help"))
     else:
         cols[0].metric(tr("home.data"), tr("home.data_missing"))
     cols[2].metric(tr("home.device"), res.device(), help=tr("home.device_help"))
@@ -43,7 +43,7 @@ def home() -> None:
     ready = {r.run_id for r in runs} & {config.run_id() for config in PRESETS.values()}
     st.caption(tr("home.ready", n=len(ready), total=len(PRESETS)))
     if ag is not None:
-        st.caption(tr("home.data_source", source=ui.esc(ag.source)))
+        st.caption(tr("home.data_source", source=tr(f"data.source.{ag.kind}")))
     else:
         ui.no_data(error)
 
@@ -52,7 +52,9 @@ def home() -> None:
     with st.container(border=True):
         st.markdown(f"**{ui.preset_label('quick')}**")
         st.caption(ui.preset_description("quick"))
-        ui.train_preset_button("quick", key="home-train-quick", primary=True, label=tr("home.train_quick"))
+        # The main button until the quick run exists; then it is one choice among the others.
+        ui.train_preset_button("quick", key="home-train-quick", primary=PRESETS["quick"].run_id() not in ready,
+                               label=tr("home.train_quick"))
     st.markdown(tr("home.lessons"))
     lessons = [name for name in PRESETS if name != "quick"]
     cols = st.columns(2)
@@ -70,7 +72,9 @@ def home() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
+    ui.init_projector()
+    st.set_page_config(page_title="RNN Lab", page_icon=str(ui.APP_ICON), layout="wide",
+                       initial_sidebar_state="collapsed" if ui.projector() else "auto")
     ui.init_language()
     res.start_worker()
     pages = [
@@ -84,7 +88,9 @@ def main() -> None:
     page = st.navigation(pages, position="sidebar")
     with st.sidebar:
         ui.language_switch()
+        ui.projector_switch()
         st.caption(tr("sidebar.about"))
+    ui.projector_style()
     page.run()
     with st.sidebar:
         ui.share_link(page.url_path)

@@ -161,7 +161,7 @@ def main() -> None:
             with col:
                 header(rid)
                 c = trace.predicted_index
-                st.metric(tr("explore.predicted"), names[c], f"{trace.probabilities[c]:.0%}", delta_color="off",
+                st.metric(tr("explore.predicted"), names[c], ui.pct(trace.probabilities[c], 0), delta_color="off",
                           delta_arrow="off")
                 ui.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
                          key=f"fig-cmp-probs-{rid}")

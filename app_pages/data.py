@@ -50,13 +50,13 @@ def main() -> None:
     splits = _splits(key, config.to_json())
     field_label = tr(f"field.text.{config.text}")
     st.caption(tr("data.config", text=field_label, max_length=config.max_length, batch=config.batch_size,
-                  size=tr("data.all_rows") if config.train_size == 0 else f"{config.train_size:,}"))
+                  size=tr("data.all_rows") if config.train_size == 0 else ui.num(config.train_size)))
 
     cols = st.columns(3)
-    cols[0].metric(tr("data.train_rows"), f"{len(splits.train):,}", help=tr("data.train_rows_help"))
-    cols[1].metric(tr("data.validation_rows"), f"{len(splits.validation):,}", help=tr("data.validation_help"))
-    cols[2].metric(tr("data.test_rows"), f"{len(splits.test):,}")
-    st.caption(tr("home.data_source", source=ui.esc(ag.source)))
+    cols[0].metric(tr("data.train_rows"), ui.num(len(splits.train)), help=tr("data.train_rows_help"))
+    cols[1].metric(tr("data.validation_rows"), ui.num(len(splits.validation)), help=tr("data.validation_help"))
+    cols[2].metric(tr("data.test_rows"), ui.num(len(splits.test)))
+    st.caption(tr("home.data_source", source=tr(f"data.source.{ag.kind}")))
 
     names = ui.class_names()
     st.header(tr("data.balance"))
@@ -75,7 +75,7 @@ def main() -> None:
                                      count_label=tr("data.texts"), max_length=config.max_length,
                                      cutoff_label=tr("data.cutoff")),
              key="fig-lengths", note=tr("note.lengths", median=int(np.median(lengths)) if len(lengths) else 0,
-                                        cut=f"{(lengths > config.max_length).mean():.1%}" if len(lengths) else "0%",
+                                        cut=ui.pct((lengths > config.max_length).mean()) if len(lengths) else ui.pct(0),
                                         max_length=config.max_length))
 
     st.header(tr("data.padding"))
@@ -89,7 +89,7 @@ def main() -> None:
         rows.append({"label": tr("data.bucketing") if bucketing else tr("data.plain"),
                      "padding": padding_fraction(capped, batches)})
     ui.chart(charts.padding_comparison(rows, padding_label=tr("data.padding_share")), key="fig-padding-share",
-             note=tr("note.padding_share", plain=f"{rows[0]['padding']:.0%}", bucketed=f"{rows[1]['padding']:.0%}"))
+             note=tr("note.padding_share", plain=ui.pct(rows[0]['padding'], 0), bucketed=ui.pct(rows[1]['padding'], 0)))
 
     st.header(tr("data.samples"))
     c1, c2 = st.columns([1, 2])
@@ -106,7 +106,7 @@ def main() -> None:
         hit = (frame["title"].str.contains(needle, case=False, regex=False)
                | frame["description"].str.contains(needle, case=False, regex=False))
         frame = frame[hit]
-    st.caption(tr("data.matches", n=f"{len(frame):,}"))
+    st.caption(tr("data.matches", n=ui.num(len(frame))))
     shown = frame.head(100)
     st.dataframe(pd.DataFrame({tr("eval.class"): [names[i] for i in shown["label"]],
                                tr("data.title_col"): shown["title"].to_numpy(),

@@ -53,7 +53,7 @@ def prediction(run_id, trace, names) -> None:
     left, right = st.columns([1, 2], vertical_alignment="center")
     with left:
         st.metric(tr("explore.predicted"), names[c], help=tr("explore.predicted_help"))
-        st.markdown(tr("explore.confidence", p=f"{trace.probabilities[c]:.0%}"))
+        st.markdown(tr("explore.confidence", p=ui.pct(trace.probabilities[c], 0)))
     with right:
         chart(run_id, trace.text, "probs",
               lambda: charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
@@ -118,7 +118,7 @@ def inside_panel(run_id, config, trace, words) -> None:
     for shape in explain.layer_shapes(config):
         st.latex(explain.recurrence_latex(shape))
         st.caption(tr("explore.shapes", layer=shape.name.split("_")[-1], units=shape.units, inputs=shape.input_dim,
-                      gates=shape.gates, cell=cells.label(shape.cell), params=f"{explain.parameter_count(shape):,}")
+                      gates=shape.gates, cell=cells.label(shape.cell), params=ui.num(explain.parameter_count(shape)))
                    + (" " + tr(f"explore.gates.{shape.cell}") if shape.gates > 1 else ""))
     heatmaps(run_id, trace, words)
 
@@ -174,8 +174,8 @@ def path_panel(run_id, trace, names, words) -> None:
     ratio = basis.get("explained_variance_ratio", [0, 0])
     chart(run_id, trace.text, "pca",
           lambda: charts.projection_path(trace.projection, words, centroids=centroids, class_names=names,
-                                         x_label=tr("chart.pca_x", p=f"{ratio[0]:.0%}"),
-                                         y_label=tr("chart.pca_y", p=f"{ratio[1]:.0%}"),
+                                         x_label=tr("chart.pca_x", p=ui.pct(ratio[0], 0)),
+                                         y_label=tr("chart.pca_y", p=ui.pct(ratio[1], 0)),
                                          path_label=tr("chart.this_headline"), start_label=tr("chart.start"),
                                          end_label=tr("chart.end"), centroid_label=tr("chart.centroid")),
           tr("note.pca"))

@@ -35,7 +35,7 @@ def intro() -> None:
     st.markdown(tr("lesson.what_more"))
     n = lesson.train_size_override()
     if n:
-        st.warning(tr("lesson.shrunk", n=f"{n:,}"), icon=":material/speed:")
+        st.warning(tr("lesson.shrunk", n=ui.num(n)), icon=":material/speed:")
 
 
 # -- one step's experiment --------------------------------------------------------------
@@ -102,14 +102,14 @@ def read(run_id: str, text: str):
 def result(section: str, run_id: str, metrics: dict, text: str) -> None:
     cols = st.columns(3)
     acc = metrics.get("test_accuracy")
-    cols[0].metric(tr("eval.test_accuracy"), f"{acc:.1%}" if isinstance(acc, float) else "–",
+    cols[0].metric(tr("eval.test_accuracy"), ui.pct(acc) if isinstance(acc, float) else "–",
                    help=tr("eval.test_accuracy_help"))
     titles = metrics.get("test_titles_accuracy")
     if isinstance(titles, float):
-        cols[1].metric(tr("eval.titles_accuracy"), f"{titles:.1%}", help=tr("eval.titles_accuracy_help"))
+        cols[1].metric(tr("eval.titles_accuracy"), ui.pct(titles), help=tr("eval.titles_accuracy_help"))
     seconds = metrics.get("train_seconds")
     if isinstance(seconds, (int, float)):
-        cols[2].metric(tr("eval.train_time"), tr("eval.seconds", s=f"{seconds:.1f}"))
+        cols[2].metric(tr("eval.train_time"), tr("eval.seconds", s=ui.num(seconds, 1)))
     if not text.strip():
         st.caption(tr("lesson.type_headline"))
         return
@@ -118,7 +118,7 @@ def result(section: str, run_id: str, metrics: dict, text: str) -> None:
         return
     names = ui.class_names()
     c = trace.predicted_index
-    st.markdown(tr("lesson.answer", cls=names[c], p=f"{trace.probabilities[c]:.0%}"))
+    st.markdown(tr("lesson.answer", cls=names[c], p=ui.pct(trace.probabilities[c], 0)))
     words = [t.word for t in trace.tokens]
     st.html(charts.token_strip_html(words, trace.attributions["occlusion"], charts.class_color(c),
                                     unknown=[t.unknown for t in trace.tokens], value_label=tr("attr.occlusion"),
@@ -140,7 +140,7 @@ def experiment(section: str, text: str) -> None:
     run_id = config.run_id()
     with st.container(border=True):
         st.markdown(f"**{ui.preset_label(lesson.PRESET_OF[section])}**")
-        size = tr("data.all_rows") if config.train_size == 0 else f"{config.train_size:,}"
+        size = tr("data.all_rows") if config.train_size == 0 else ui.num(config.train_size)
         st.caption(tr("lesson.config", model=ui.describe(config), size=size, epochs=config.epochs))
         info = res.store().info(run_id)
         if info.ok:
@@ -235,7 +235,7 @@ def reader(section: str, title: str, text: str, place: str | None = None) -> les
         shown = (("test_accuracy", "eval.test_accuracy"), ("test_titles_accuracy", "eval.titles_accuracy"))
         for col, (name, label) in zip(st.columns(2), shown):
             value = info.metrics.get(name)
-            col.metric(tr(label), f"{value:.1%}" if isinstance(value, float) else "–", help=tr(f"{label}_help"))
+            col.metric(tr(label), ui.pct(value) if isinstance(value, float) else "–", help=tr(f"{label}_help"))
         if not text.strip():
             st.caption(tr("lesson.type_headline"))
             return None
@@ -244,7 +244,7 @@ def reader(section: str, title: str, text: str, place: str | None = None) -> les
             return None
         names = ui.class_names()
         c = trace.predicted_index
-        st.markdown(tr("lesson.answer", cls=names[c], p=f"{trace.probabilities[c]:.0%}"))
+        st.markdown(tr("lesson.answer", cls=names[c], p=ui.pct(trace.probabilities[c], 0)))
         ui.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
                  key=f"fig-lesson-glove-{section}")
         vocab = lesson.Vocabulary.of(trace.tokens)

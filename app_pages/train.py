@@ -51,11 +51,11 @@ def _draw_active(job, queue) -> None:
         st.info(tr("train.stopping"), icon=":material/hourglass_bottom:")
     ui.training_progress(p)
     cols = st.columns(4)
-    cols[0].metric(tr("train.speed"), f"{p.samples_per_second:,.0f}" if p.samples_per_second else "–",
+    cols[0].metric(tr("train.speed"), ui.num(p.samples_per_second) if p.samples_per_second else "–",
                    help=tr("train.speed_help"))
     cols[1].metric(tr("train.time_left"), _eta(p.eta_seconds))
-    cols[2].metric(tr("chart.loss"), f"{p.loss:.3f}" if math.isfinite(p.loss) else "–")
-    cols[3].metric(tr("chart.accuracy"), f"{p.accuracy:.1%}" if math.isfinite(p.accuracy) else "–")
+    cols[2].metric(tr("chart.loss"), ui.num(p.loss, 3) if math.isfinite(p.loss) else "–")
+    cols[3].metric(tr("chart.accuracy"), ui.pct(p.accuracy) if math.isfinite(p.accuracy) else "–")
     if job.curve:
         ui.chart(ui.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
     st.markdown(tr("train.stop_explain"))
@@ -229,7 +229,7 @@ with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
                 st.checkbox(tr("field.add_titles"), key="cfg.add_titles", help=tr("field.add_titles_help"))
                 st.checkbox(tr("field.masking"), key="cfg.masking", help=tr("field.masking_help"))
                 st.number_input(tr("field.train_size"), *RANGES["train_size"], step=100, key="cfg.train_size",
-                                help=tr("field.train_size_help", available=f"{len(ag.train):,}"))
+                                help=tr("field.train_size_help", available=ui.num(len(ag.train))))
             with c3:
                 st.markdown(f"**{tr('train.group_training')}**")
                 st.number_input(tr("field.epochs"), *RANGES["epochs"], step=1, key="cfg.epochs",

@@ -30,7 +30,7 @@ GATE_SCALE = "Viridis"          # sequential, 0..1
 ACCENT = "#333333"
 FONT_SIZE = 18                  # body text; titles are larger, never below 16
 TITLE_SIZE = 22
-FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
+FONT_FAMILY = "Source Sans, Source Sans Pro, Arial, sans-serif"   # Streamlit serves "Source Sans"
 
 
 def class_color(index: int) -> str:
@@ -67,6 +67,45 @@ def style(fig: go.Figure, title: str | None = None, height: int | None = None) -
         **({"height": height} if height else {}),
     )
     return fig
+
+
+PROJECTOR_MIN_FONT = 20          # px: the smallest chart text in projector mode
+PROJECTOR_SCALE = 1.25
+
+
+def for_projector(fig: go.Figure) -> go.Figure:
+    """A copy of ``fig`` for a classroom projector: every font (titles, axes, ticks,
+    legends, labels on bars and points, colour bars, hover labels) grown by a quarter
+    and never below :data:`PROJECTOR_MIN_FONT`. The figure itself is left alone: figures
+    are cached and shared by everyone on the server."""
+    spec = fig.to_dict()
+    _grow_fonts(spec, inside_font=False)
+    # Plotly shrinks text inside bars to fit them; on a projector it stays readable.
+    spec.setdefault("layout", {})["uniformtext"] = {"minsize": PROJECTOR_MIN_FONT, "mode": "show"}
+    return go.Figure(spec)
+
+
+def _grow_fonts(node, inside_font: bool) -> None:
+    """Grow every ``size`` of every ``*font`` dict in a figure spec, in place."""
+    if isinstance(node, list):
+        for item in node:
+            _grow_fonts(item, inside_font)
+        return
+    if not isinstance(node, dict):
+        return
+    if inside_font and "size" in node:
+        node["size"] = _grown(node["size"])
+    for key, value in node.items():
+        if key != "size":
+            _grow_fonts(value, key.endswith("font"))
+
+
+def _grown(size):
+    if isinstance(size, (list, tuple)):
+        return [_grown(s) for s in size]
+    if isinstance(size, (int, float)):
+        return max(PROJECTOR_MIN_FONT, round(size * PROJECTOR_SCALE, 1))
+    return size
 
 
 def _token_axis(fig: go.Figure, words: Sequence[str], row=None, col=None, angle_from: int = 12) -> None:

@@ -49,13 +49,18 @@ class DataError(ValueError):
     """The data is missing or malformed; the message names the folder or file (and line)."""
 
 
+# The kinds of data source (see the module docstring), in that order.
+SOURCE_KINDS = ("env", "repo", "tfds")
+
+
 @dataclass(frozen=True, eq=False)
 class AgNews:
     """Both official splits. Cached and shared between callers: treat the frames as read-only."""
 
     train: pd.DataFrame
     test: pd.DataFrame
-    source: str
+    source: str      # where exactly, paths included: for logs and the command line
+    kind: str        # which kind of source (:data:`SOURCE_KINDS`): what the web app shows
 
     def __repr__(self):
         return f"AgNews(train={len(self.train)} rows, test={len(self.test)} rows, source={self.source!r})"
@@ -132,9 +137,9 @@ def load_ag_news() -> AgNews:
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
         folder = Path(env).expanduser().resolve()
-        return _load_folder(folder, f"{ENV_VAR}={folder}")
+        return _load_folder(folder, f"{ENV_VAR}={folder}", "env")
     if REPO_DATA_DIR.is_dir():
-        return _load_folder(REPO_DATA_DIR, "data/ag_news (repo)")
+        return _load_folder(REPO_DATA_DIR, "data/ag_news (repo)", "repo")
     return _load_tfds()
 
 
@@ -144,7 +149,7 @@ def clear_cache() -> None:
     _load_tfds.cache_clear()
 
 
-def _load_folder(folder: Path, source: str) -> AgNews:
+def _load_folder(folder: Path, source: str, kind: str) -> AgNews:
     if not folder.is_dir():
         raise DataError(f"{source}: folder {folder} does not exist; {_HOW_TO_PROVIDE}")
     stamps = []
@@ -155,13 +160,13 @@ def _load_folder(folder: Path, source: str) -> AgNews:
             raise DataError(f"{source}: {folder / name} is missing; {_HOW_TO_PROVIDE}") from None
         stamps.append((stat.st_mtime_ns, stat.st_size))
     # Size and mtime join the cache key so that replaced files are read again.
-    return _read_folder(str(folder), tuple(stamps), source)
+    return _read_folder(str(folder), tuple(stamps), source, kind)
 
 
 @functools.lru_cache(maxsize=8)
-def _read_folder(folder: str, stamps: tuple, source: str) -> AgNews:
+def _read_folder(folder: str, stamps: tuple, source: str, kind: str) -> AgNews:
     train, test = (read_csv_split(Path(folder) / name) for name in SPLIT_FILES)
-    return AgNews(train=train, test=test, source=source)
+    return AgNews(train=train, test=test, source=source, kind=kind)
 
 
 @functools.lru_cache(maxsize=1)
@@ -180,7 +185,7 @@ def _load_tfds() -> AgNews:
         raise DataError(f"no AG News data found: {ENV_VAR} is not set, {REPO_DATA_DIR} does not exist, "
                         f"and tfds could not load ag_news_subset ({type(exc).__name__}: {exc}). "
                         f"To provide the data, {_HOW_TO_PROVIDE}.") from exc
-    return AgNews(train=frames[0], test=frames[1], source="tfds ag_news_subset")
+    return AgNews(train=frames[0], test=frames[1], source="tfds ag_news_subset", kind="tfds")
 
 
 def _check_download_reachable() -> None:

@@ -67,3 +67,21 @@ class _Lenient(dict):
 def fields_of(text: str) -> set[str]:
     """The format field names in a text (for tests that compare languages)."""
     return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+# Number formats per language. Norwegian groups thousands with a (no-break) space, writes
+# a decimal comma, and puts a space before the per cent sign: 46 432; 90,2 %.
+NBSP = "\u00a0"
+
+
+def format_number(x, lang: str = DEFAULT_LANG, digits: int = 0) -> str:
+    """A number with thousands grouped and ``digits`` decimals the way ``lang`` writes it
+    ("46,432.5" / "46 432,5")."""
+    text = f"{x:,.{digits}f}"
+    return text.replace(",", NBSP).replace(".", ",") if normalize_lang(lang) == "nb" else text
+
+
+def format_percent(share, lang: str = DEFAULT_LANG, digits: int = 1) -> str:
+    """A share (0.902) as a percentage the way ``lang`` writes it ("90.2%" / "90,2 %")."""
+    sign = NBSP + "%" if normalize_lang(lang) == "nb" else "%"
+    return format_number(share * 100, lang, digits) + sign

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
@@ -19,11 +20,15 @@ import streamlit as st
 from rnnlab import cells, charts
 from rnnlab.ag_escapes import readable
 from rnnlab.config import CLASS_NAMES, PRESET_DESCRIPTIONS, PRESETS, RunConfig
-from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, normalize_lang, t
+from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, format_number, format_percent, normalize_lang, t
 from rnnlab.runs import RunInfo, RunStoreError, check_run_id
 
 from . import resources as res
 
+# The page icon is a file served by the app's own server: a Material icon or an emoji as
+# page icon makes the browser fetch it from a public server, which fails in a classroom
+# without internet.
+APP_ICON = Path(__file__).parent / "assets" / "icon.png"
 PAGES = {  # url path -> file, for links and switch_page
     "home": "app.py",
     "lesson": "app_pages/lesson.py",
@@ -60,6 +65,16 @@ def lang() -> str:
 def tr(key: str, **fmt) -> str:
     """The catalogue text for ``key`` in the person's language."""
     return t(key, lang(), **fmt)
+
+
+def num(x, digits: int = 0) -> str:
+    """A number in the person's language ("46,432" / "46 432"; "0.532" / "0,532")."""
+    return format_number(x, lang(), digits)
+
+
+def pct(share, digits: int = 1) -> str:
+    """A share as a percentage in the person's language ("90.2%" / "90,2 %")."""
+    return format_percent(share, lang(), digits)
 
 
 _MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$&:")
@@ -108,6 +123,47 @@ def language_switch() -> None:
     set_param("lang", None if lang() == DEFAULT_LANG else lang())
 
 
+# -- projector mode ---------------------------------------------------------------------
+
+# Projector mode: larger type everywhere (Streamlit sizes text in rem, so a larger root
+# font grows it all, tables included: their canvas takes its font in rem too; captions
+# and small labels get at least 20 px) and black text for contrast.
+# Charts grow their own fonts: see :func:`chart`.
+PROJECTOR_CSS = """<style>
+html { font-size: 23px; }
+[data-testid="stMain"], [data-testid="stSidebar"] { color: #000; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *, [data-testid="stMetricLabel"],
+[data-testid="stWidgetLabel"], [data-testid="stMarkdownContainer"] small {
+  color: #000 !important; opacity: 1 !important; font-size: max(20px, 0.9rem) !important; }
+</style>"""
+
+
+def init_projector() -> None:
+    """Projector mode from the URL (``present=1``) on a session's first run, then the toggle."""
+    if "present" not in st.session_state:
+        st.session_state["present"] = st.query_params.get("present") == "1"
+
+
+def projector() -> bool:
+    """Whether this person shows the app on a projector (the one place charts and pages ask)."""
+    return bool(st.session_state.get("present", False))
+
+
+def projector_switch() -> None:
+    """The sidebar toggle; it keeps ``present=1`` in the URL while on, so a shared link keeps it."""
+    def changed():
+        st.session_state["present"] = st.session_state["present_toggle"]
+
+    st.session_state["present_toggle"] = projector()
+    st.toggle(tr("teacher.projector"), key="present_toggle", on_change=changed, help=tr("teacher.projector_help"))
+    set_param("present", "1" if projector() else None)
+
+
+def projector_style() -> None:
+    if projector():
+        st.html(PROJECTOR_CSS)
+
+
 # -- URL state ------------------------------------------------------------------------
 
 def share_url(url_path: str) -> str:
@@ -151,7 +207,7 @@ def set_param(name: str, value: str | None) -> None:
 
 def keep_params(page: str) -> None:
     """Drop URL parameters that belong to other pages (so a shared link says only what it means)."""
-    allowed = set(PAGE_PARAMS.get(page, ())) | {"lang"}
+    allowed = set(PAGE_PARAMS.get(page, ())) | {"lang", "present"}
     for name in list(st.query_params.keys()):
         if name not in allowed:
             del st.query_params[name]
@@ -210,7 +266,7 @@ def run_label(info: RunInfo | None, run_id: str) -> str:
     if info is None or info.config is None:
         return run_id
     acc = info.metrics.get("test_accuracy")
-    acc_text = f" · {acc:.0%}" if isinstance(acc, (int, float)) else ""
+    acc_text = f" · {pct(acc, 0)}" if isinstance(acc, (int, float)) else ""
     partial = f" · {tr('runs.partial')}" if info.metrics.get("stopped_early") else ""
     preset = preset_of_run(run_id)
     if preset:
@@ -223,10 +279,10 @@ def accuracies(metrics: dict) -> str:
 
     Runs trained before the headlines were scored (or without the file) show a dash.
     """
-    def pct(value) -> str:
-        return f"{value:.1%}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "–"
-    return (f"{tr('eval.test_accuracy')}: {pct(metrics.get('test_accuracy'))} · "
-            f"{tr('eval.headlines_accuracy')}: {pct(metrics.get('headlines_dev_accuracy'))}")
+    def shown(value) -> str:
+        return pct(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else "–"
+    return (f"{tr('eval.test_accuracy')}: {shown(metrics.get('test_accuracy'))} · "
+            f"{tr('eval.headlines_accuracy')}: {shown(metrics.get('headlines_dev_accuracy'))}")
 
 
 def describe(config: RunConfig) -> str:
@@ -340,7 +396,7 @@ def training_progress(p) -> None:
         st.progress(1.0, text=tr("train.evaluating"))
     else:
         st.progress(min(1.0, p.fraction), text=tr("train.progress", epoch=p.epoch, epochs=p.epochs, batch=p.batch,
-                                                      batches=p.batches, percent=f"{p.fraction:.0%}"))
+                                                      batches=p.batches, percent=pct(p.fraction, 0)))
 
 
 def add_job(job_id: str) -> None:
@@ -417,13 +473,18 @@ def _fig_key(*parts) -> str:
 def chart(fig, key: str, note: str | None = None) -> None:
     """A Plotly figure with its one- or two-sentence 'what to look for'.
 
+    In projector mode every font of the figure grows (:func:`rnnlab.charts.for_projector`)
+    and the figure keeps its own dark text rather than Streamlit's chart theme.
     Of Plotly's toolbar only the camera stays (shown on hover): it downloads the chart
     as a PNG in the browser, at twice the screen resolution, named after the chart.
     """
     if note:
         st.caption(note)
     name = key[4:] if key.startswith("fig-") else key
-    st.plotly_chart(fig, key=key, config={
+    if projector():
+        fig = charts.for_projector(fig)
+    # Streamlit's chart theme sets small grey axis labels of its own: the projector drops it.
+    st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", config={
         "displaylogo": False, "modeBarButtons": [["toImage"]],
         "toImageButtonOptions": {"format": "png", "filename": f"rnnlab-{name}", "scale": 2}})
 
@@ -437,18 +498,18 @@ def evaluation(metrics: dict, key: str) -> None:
         return
     names = class_names()
     cols = st.columns(5)
-    cols[0].metric(tr("eval.test_accuracy"), f"{metrics.get('test_accuracy', metrics.get('accuracy', 0)):.1%}",
+    cols[0].metric(tr("eval.test_accuracy"), pct(metrics.get('test_accuracy', metrics.get('accuracy', 0))),
                    help=tr("eval.test_accuracy_help"))
     if metrics.get("headlines_dev_accuracy") is not None:
-        cols[1].metric(tr("eval.headlines_accuracy"), f"{metrics['headlines_dev_accuracy']:.1%}",
+        cols[1].metric(tr("eval.headlines_accuracy"), pct(metrics['headlines_dev_accuracy']),
                        help=tr("eval.headlines_accuracy_help", n=metrics.get("headlines_dev_rows", "")))
     if metrics.get("test_titles_accuracy") is not None:
-        cols[2].metric(tr("eval.titles_accuracy"), f"{metrics['test_titles_accuracy']:.1%}",
+        cols[2].metric(tr("eval.titles_accuracy"), pct(metrics['test_titles_accuracy']),
                        help=tr("eval.titles_accuracy_help"))
     if metrics.get("train_seconds") is not None:
-        cols[3].metric(tr("eval.train_time"), tr("eval.seconds", s=f"{metrics['train_seconds']:.1f}"))
+        cols[3].metric(tr("eval.train_time"), tr("eval.seconds", s=num(metrics['train_seconds'], 1)))
     if metrics.get("samples_per_second"):
-        cols[4].metric(tr("eval.speed"), tr("eval.per_second", n=f"{metrics['samples_per_second']:,.0f}"))
+        cols[4].metric(tr("eval.speed"), tr("eval.per_second", n=num(metrics['samples_per_second'])))
     if metrics.get("stopped_early"):
         st.warning(tr("eval.partial", reason=esc(metrics.get("stop_reason", ""))))
     st.caption(tr("eval.chance"))

@@ -29,6 +29,20 @@ def test_home_explains_the_app_and_shows_status(runs_dir):
     assert metrics["Trained runs"] == "0"
     keys = {b.key for b in at.button}
     assert {f"home-train-{name}" for name in PRESETS} <= keys      # the quick run and every lesson preset
+    assert at.button(key="home-train-quick").proto.type == "primary"
+    # Students see which kind of source the data came from, never the server's paths.
+    text = all_text(at)
+    assert "Source: AG News files in the server's data folder" in text
+    assert str(ROOT) not in text and "/ag_news" not in text and "RNNLAB_DATA_DIR" not in text
+
+
+def test_the_quick_run_button_steps_back_once_that_run_exists(make_run, run_store, monkeypatch):
+    run = make_run()
+    monkeypatch.setitem(PRESETS, "quick", run.config)
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
+    at = open_page("home")
+    assert not at.exception
+    assert at.button(key="home-train-quick").proto.type == "secondary"
 
 
 def test_quick_button_queues_a_training_and_opens_the_train_page(runs_dir, monkeypatch):
@@ -47,6 +61,8 @@ def test_language_comes_from_the_url_and_the_sidebar(runs_dir):
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert "Maskinvare" in labels and "Treningsoverskrifter" in labels    # translated
+    rows = f"{len(load_ag_news().train):,}".replace(",", "\u00a0")          # Norwegian digit grouping
+    assert {m.label: m.value for m in at.metric}["Treningsoverskrifter"] == rows
     assert "Training headlines" not in labels
     assert at.sidebar.selectbox(key="lang_select").value == "nb"
     assert at.query_params["lang"] == "nb"
@@ -100,3 +116,14 @@ def test_every_page_speaks_norwegian_charts_included(make_run, run_store, monkey
         left = sorted({s for s in shown if s.strip() in english})
         assert not left, f"{page}: English left in Norwegian: {left}"
         assert "lang=nb" in at.sidebar.code[0].value, page
+
+
+def test_projector_mode_comes_from_the_url_and_the_sidebar(runs_dir):
+    at = open_page("home", {"present": "1"})
+    assert not at.exception
+    assert at.sidebar.toggle(key="present_toggle").value is True
+    assert any("font-size: 23px" in h.proto.body for h in at.get("html"))
+    assert at.query_params["present"] == "1"
+    at.sidebar.toggle(key="present_toggle").set_value(False).run()
+    assert not any("font-size: 23px" in h.proto.body for h in at.get("html"))
+    assert "present" not in at.query_params

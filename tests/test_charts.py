@@ -160,3 +160,72 @@ def test_token_strip_marks_each_words_source_and_keeps_words_as_text():
     assert "<span>&lt;b&gt;soar&lt;/b&gt;</span>" in html_out and "<b>" not in html_out
     assert "only from &lt;GloVe&gt;" in html_out
     assert "data-source" not in charts.token_strip_html(WORDS, [0.1, -0.2, 0.3, 0.0], "#0072B2")
+
+
+def _font_sizes_in(node, inside_font: bool = False) -> list[float]:
+    """Every ``size`` of every ``*font`` dict in a figure spec (template included)."""
+    if isinstance(node, list):
+        return [s for item in node for s in _font_sizes_in(item, inside_font)]
+    if not isinstance(node, dict):
+        return []
+    sizes = [node["size"]] if inside_font and isinstance(node.get("size"), (int, float)) else []
+    return sizes + [s for key, value in node.items() if key != "size"
+                    for s in _font_sizes_in(value, key.endswith("font"))]
+
+
+@pytest.mark.parametrize("name", sorted(_all_figures()))
+def test_projector_grows_every_font_of_a_copy(name):
+    fig = _all_figures()[name]
+    before = fig.to_json()
+    projected = charts.for_projector(fig)
+    sizes = _font_sizes_in(projected.to_dict())
+    assert sizes and min(sizes) >= charts.PROJECTOR_MIN_FONT
+    assert min(_fonts(projected)) >= charts.PROJECTOR_MIN_FONT
+    assert projected.layout.uniformtext.minsize == charts.PROJECTOR_MIN_FONT   # bar labels never shrink
+    assert fig.to_json() == before                   # the cached, shared figure is untouched
+    assert min(_font_sizes_in(fig.to_dict())) < charts.PROJECTOR_MIN_FONT
+
+
+# Colour-vision deficiency: Machado, Oliveira & Fernandes (2009), severity 1.0, applied to
+# linear RGB. Each class colour must stay clearly apart from the others (CIE76 ΔE in Lab).
+CVD = {
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                            [0.004733, 0.691367, 0.303900]]),
+}
+# ΔE 2.3 is a just-noticeable difference; 15 is far apart at a glance. The Okabe-Ito
+# colours used stay above it (closest: 17, green and reddish purple for a deuteranope);
+# Plotly's default red and green fall to 7 (see the test below).
+MIN_DELTA_E = 15
+
+
+def _linear_rgb(hex_colour: str) -> np.ndarray:
+    srgb = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+
+
+def _lab(linear: np.ndarray) -> np.ndarray:
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    f = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(f > (6 / 29) ** 3, np.cbrt(f), f / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _closest_pair(colours, matrix) -> float:
+    labs = [_lab(np.clip(matrix @ _linear_rgb(c), 0, 1)) for c in colours]
+    return min(np.linalg.norm(a - b) for i, a in enumerate(labs) for b in labs[i + 1:])
+
+
+@pytest.mark.parametrize("kind", sorted(CVD))
+def test_class_colours_stay_apart_for_colour_blind_viewers(kind):
+    assert _closest_pair(charts.CLASS_COLORS, CVD[kind]) >= MIN_DELTA_E
+    assert _closest_pair(charts.CLASS_COLORS, np.eye(3)) >= MIN_DELTA_E
+
+
+def test_the_colour_blind_check_catches_red_and_green():
+    """Plotly's default red and green (as many charts use them) merge for a deuteranope."""
+    assert _closest_pair(("#1f77b4", "#d62728", "#2ca02c"), np.eye(3)) >= MIN_DELTA_E
+    assert _closest_pair(("#1f77b4", "#d62728", "#2ca02c"), CVD["deuteranopia"]) < MIN_DELTA_E

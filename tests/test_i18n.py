@@ -9,6 +9,7 @@ import pytest
 
 from rnnlab import i18n
 from rnnlab.cells import CELLS, INTERNAL_KIND
+from rnnlab.data import SOURCE_KINDS
 from rnnlab.i18n import LANGUAGES, LOCALES_DIR, catalogue, fields_of, t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +30,7 @@ DYNAMIC = {  # keys built at run time: prefix -> the values that complete them
     "explore.neuron_": ["top", "bottom"],
     "compare.pair.": ["masking", "cell", "depth", "masking.note", "cell.note", "depth.note"],
     "data.split.": ["train", "validation", "test"],
+    "data.source.": list(SOURCE_KINDS),
     "runs.col.": ["run", "model", "cell", "units", "layers", "bidirectional", "masking", "text", "train_size",
                   "epochs", "batch_size", "bucketing", "learning_rate", "test_accuracy", "titles_accuracy",
                   "headlines_accuracy", "train_seconds", "stopped_early", "damaged"],
@@ -133,3 +135,12 @@ def test_every_language_has_a_name(lang):
     """Every catalogue in the locales folder is offered in the sidebar under a display name."""
     name = LANGUAGES.get(lang)
     assert isinstance(name, str) and name.strip() and name != lang, f"{lang}.json has no display name in LANGUAGES"
+
+
+def test_numbers_are_written_the_way_each_language_writes_them():
+    from rnnlab.i18n import NBSP, format_number, format_percent
+    assert format_number(46432) == "46,432" and format_number(46432, "nb") == f"46{NBSP}432"
+    assert format_number(1234567, "nb") == f"1{NBSP}234{NBSP}567"
+    assert format_number(0.5321, "nb", 3) == "0,532" and format_number(0.5321, "en", 3) == "0.532"
+    assert format_percent(0.9021) == "90.2%" and format_percent(0.9021, "nb") == f"90,2{NBSP}%"
+    assert format_percent(0.25, "nb", 0) == f"25{NBSP}%" and format_percent(0.25, "xx", 0) == "25%"
