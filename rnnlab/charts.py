@@ -60,7 +60,15 @@ _register_template()
 
 
 def style(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
-    """The common projector-friendly layout (fonts come from the default template)."""
+    """The common projector-friendly layout (fonts come from the default template).
+
+    Importing Streamlit makes its own template plotly's default; when that happened after
+    this module was imported (tests, scripts), the figure is moved to ours once and ours
+    becomes the default again, so every later figure starts right.
+    """
+    if pio.templates.default != "rnnlab":
+        pio.templates.default = "rnnlab"
+        fig.update_layout(template="rnnlab")
     fig.update_layout(
         title=dict(text=title, font=dict(size=TITLE_SIZE)) if title else None,
         margin=dict(l=70, r=30, t=70 if title else 30, b=60),

@@ -229,3 +229,13 @@ def test_the_colour_blind_check_catches_red_and_green():
     """Plotly's default red and green (as many charts use them) merge for a deuteranope."""
     assert _closest_pair(("#1f77b4", "#d62728", "#2ca02c"), np.eye(3)) >= MIN_DELTA_E
     assert _closest_pair(("#1f77b4", "#d62728", "#2ca02c"), CVD["deuteranopia"]) < MIN_DELTA_E
+
+
+def test_figures_keep_the_projector_template_when_another_becomes_the_default(monkeypatch):
+    """Importing Streamlit after this module made 'streamlit' plotly's default template:
+    figures lost their projector-sized fonts (test_charts failed after test_runs)."""
+    import plotly.io as pio
+    monkeypatch.setattr(pio.templates, "default", "streamlit" if "streamlit" in pio.templates else "plotly")
+    fig = charts.probability_bars(np.full(4, 0.25))
+    assert min(_fonts(fig)) >= charts.FONT_SIZE - 4
+    assert pio.templates.default == "rnnlab"
