@@ -1,6 +1,6 @@
 """Nasty text a person may type (tests/fixtures/nasty_inputs.json) through every way in.
 
-Each entry goes through :func:`rnnlab.trace.trace_headline`, the ``predict`` and
+Each entry goes through :func:`rnnlab.analysis.trace.trace_headline`, the ``predict`` and
 ``trace`` commands and the Explore page (AppTest). An ``ok`` entry gives a sensible
 result (probabilities that sum to 1, at least one token); an ``error`` entry gives a
 clear one-line message (InputError; exit code 2). Never a traceback, and typed markup
@@ -23,7 +23,7 @@ from rnnlab import cli
 from rnnlab.config import CLASS_NAMES
 from rnnlab.errors import InputError
 from rnnlab.inference import Predictor
-from rnnlab.trace import trace_headline
+from rnnlab.analysis.trace import trace_headline
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "nasty_inputs.json"
 SURFACES = ("library", "cli", "app")
@@ -102,7 +102,7 @@ def test_trace_headline(run, entry):
 def cli_store(run, run_store, monkeypatch):
     """The run's id, with the store pointed at. Loading the run and building its tracer (done
     once per process, tested elsewhere and below for real) happen once here, not per text."""
-    from rnnlab import trace
+    from rnnlab.analysis import trace
     from rnnlab.runs import RunStore
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
     original = RunStore.load
