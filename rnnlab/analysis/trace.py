@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -136,11 +135,6 @@ class Tracer:
         x, probs = self._features_fn(tf.constant(ids, tf.int64), tf.constant(mask, tf.bool))
         return x.numpy(), probs.numpy()
 
-    def layer_info(self) -> list[dict]:
-        """Per recurrent layer: name, cell type, units and directions (for pickers)."""
-        return [{"name": lw.name, "cell": lw.cell, "units": lw.units, "directions": lw.directions}
-                for lw in self.weights.layers]
-
     # -- tokens --------------------------------------------------------------------
     def tokenize(self, text: str) -> tuple[str, list[TokenInfo], bool]:
         """Cleaned text, the tokens the model reads (cut to max_length) and whether it cut."""
@@ -225,33 +219,3 @@ class Tracer:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]
-
-
-# -- one cached tracer per run -----------------------------------------------------------
-
-_TRACERS: "OrderedDict[tuple, Tracer]" = OrderedDict()
-_TRACERS_LOCK = threading.Lock()
-_TRACERS_MAX = 4
-
-
-def get_tracer(run, store=None) -> Tracer:
-    """The cached Tracer of a loaded run (keyed by its folder and model object; LRU of 4)."""
-    key = (str(Path(run.path).resolve()), id(run.model))
-    with _TRACERS_LOCK:
-        tracer = _TRACERS.get(key)
-        # The tracer holds its model, so an id in the cache cannot be reused by another model.
-        if tracer is not None and tracer.model is run.model:
-            _TRACERS.move_to_end(key)
-            return tracer
-    tracer = Tracer(run, store)
-    with _TRACERS_LOCK:
-        _TRACERS[key] = tracer
-        _TRACERS.move_to_end(key)
-        while len(_TRACERS) > _TRACERS_MAX:
-            _TRACERS.popitem(last=False)
-    return tracer
-
-
-def trace_headline(run, text: str, **kwargs) -> Trace:
-    """Trace one text with the run's cached :class:`Tracer` (see :meth:`Tracer.trace`)."""
-    return get_tracer(run).trace(text, **kwargs)
