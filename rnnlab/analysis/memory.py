@@ -67,7 +67,7 @@ def _gradient_fn(tracer):
     state = _state(tracer)
     with state.lock:
         if state.gradient_fn is None:
-            recurrent, classifier = tracer._recurrent, tracer._classifier
+            recurrent, classifier = tracer.recurrent, tracer.classifier
 
             @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([], tf.int32)])
             def gradient(x, target):
@@ -91,7 +91,7 @@ def embedding_gradient(tracer, x: np.ndarray, target: int) -> tuple[float, np.nd
 
 def embeddings(tracer, ids: np.ndarray) -> np.ndarray:
     """The embedding vectors (T, E) of token ids."""
-    return tracer._embedding(tf.constant(ids[None], tf.int64))[0].numpy()
+    return tracer.embedding(tf.constant(ids[None], tf.int64))[0].numpy()
 
 
 def memory(tracer, text: str) -> Memory:

@@ -69,17 +69,17 @@ class Tracer:
         self.weights = extract_model_weights(model)
         self.masking = self.weights.masking
         self.layer_names = recurrent_layer_names(model)
-        self._embedding = model.get_layer("embedding")
-        self._recurrent = [model.get_layer(name) for name in self.layer_names]
-        self._classifier = model.get_layer("classifier")
+        self.embedding = model.get_layer("embedding")
+        self.recurrent = [model.get_layer(name) for name in self.layer_names]
+        self.classifier = model.get_layer("classifier")
         self._lock = threading.RLock()
         self._cache: dict[str, object] = {}
         self._build_functions()
 
     # -- compiled functions (one trace each: batch and time are left open) ---------
     def _build_functions(self) -> None:
-        vectorizer, embedding, recurrent, classifier = (self.vectorizer, self._embedding, self._recurrent,
-                                                        self._classifier)
+        vectorizer, embedding, recurrent, classifier = (self.vectorizer, self.embedding, self.recurrent,
+                                                        self.classifier)
 
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
         def prepare(texts):
