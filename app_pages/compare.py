@@ -199,9 +199,8 @@ def main() -> None:
             demo = res.padding_demo(rid, text, 20)
         except InputError:
             continue
-        own = "masked" if demo.get("model_masking") else "unmasked"
-        series.append({"label": ui.describe(by_id[rid].config), "drift": demo[own]["state_drift"],
-                       "masking": own == "masked"})
+        series.append({"label": ui.describe(by_id[rid].config), "drift": demo.own.state_drift,
+                       "masking": demo.model_masking})
     if series:
         ui.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
                  key="fig-cmp-padding", note=tr("note.compare_padding"))

@@ -8,6 +8,8 @@ costs no computation, whatever the language.
 """
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -170,8 +172,8 @@ def path_panel(run_id, trace, names, words) -> None:
         st.info(tr("explore.pca_no_data"))
         return
     basis = res.projection_basis(run_id)
-    centroids = [basis.get("class_centroids", {}).get(n) for n in ("World", "Sports", "Business", "Sci/Tech")]
-    ratio = basis.get("explained_variance_ratio", [0, 0])
+    centroids = [basis.centroid(n) for n in ("World", "Sports", "Business", "Sci/Tech")]
+    ratio = basis.explained_variance_ratio
     chart(run_id, trace.text, "pca",
           lambda: charts.projection_path(trace.projection, words, centroids=centroids, class_names=names,
                                          x_label=tr("chart.pca_x", p=ui.pct(ratio[0], 0)),
@@ -200,11 +202,11 @@ def neuron_panel(run_id, trace) -> None:
     except DataError:
         st.info(tr("explore.neuron_no_data"))
         return
-    st.caption(tr("note.neuron", n=found.get("n_headlines", "")))
-    for part in ("top", "bottom"):
+    st.caption(tr("note.neuron", n=found.n_headlines))
+    for part, contexts in (("top", found.top), ("bottom", found.bottom)):
         st.subheader(tr(f"explore.neuron_{part}"))
-        frame = pd.DataFrame([{tr("explore.context"): r["context"], tr("chart.value"): r["value"],
-                               tr("explore.headline_col"): r["headline"]} for r in found[part]])
+        frame = pd.DataFrame([{tr("explore.context"): r.context, tr("chart.value"): r.value,
+                               tr("explore.headline_col"): r.headline} for r in contexts])
         st.dataframe(frame, hide_index=True, column_config={
             tr("chart.value"): st.column_config.NumberColumn(format="%.3f"),
             tr("explore.context"): st.column_config.TextColumn(width="large"),
@@ -220,14 +222,14 @@ def padding_panel(run_id, text, names) -> None:
     except InputError as exc:
         st.warning(str(exc))
         return
-    chart(run_id, text, "padding",
-          lambda: charts.padding_demo(demo, names, masked_label=tr("padding.masked"),
+    chart(run_id, text, "padding",        # the chart draws the nested form: {"masked": {...}, ...}
+          lambda: charts.padding_demo(asdict(demo), names, masked_label=tr("padding.masked"),
                                       unmasked_label=tr("padding.unmasked"), pads_label=tr("padding.pads"),
                                       probability_label=tr("chart.probability"), drift_label=tr("padding.drift"),
                                       probability_title=tr("padding.prob_title"),
                                       drift_title=tr("padding.drift_title")),
           tr("note.padding"), pads)
-    own = tr("padding.model_masks") if demo.get("model_masking") else tr("padding.model_no_mask")
+    own = tr("padding.model_masks") if demo.model_masking else tr("padding.model_no_mask")
     st.info(own, icon=":material/info:")
 
 

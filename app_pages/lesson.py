@@ -183,11 +183,11 @@ def padding_test(text: str) -> None:
         except InputError as exc:
             st.warning(tr("explore.bad_text", error=ui.esc(exc)))
             return
-        own = "masked" if demo.get("model_masking") else "unmasked"
         label = ui.preset_label(lesson.PRESET_OF[section])
-        panels.append({"title": label, "probabilities": demo[own]["probabilities"], "masking": own == "masked"})
-        series.append({"label": label, "drift": demo[own]["state_drift"], "masking": own == "masked"})
-        before, after = demo[own]["predicted_class"][0], demo[own]["predicted_class"][-1]
+        own, masking = demo.own, demo.model_masking
+        panels.append({"title": label, "probabilities": own.probabilities, "masking": masking})
+        series.append({"label": label, "drift": own.state_drift, "masking": masking})
+        before, after = own.predicted_class[0], own.predicted_class[-1]
         verdict = (tr("lesson.padding_same", cls=names[index[before]]) if before == after else
                    tr("lesson.padding_changed", before=names[index[before]], after=names[index[after]]))
         verdicts.append(f"**{label}:** {verdict}")

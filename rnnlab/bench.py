@@ -322,7 +322,7 @@ def check_memory_request(store_dir: str | None, count: int) -> None:
 def bench_memory(store_dir: str | None = None, count: int = 5, train_size: int = 2000) -> dict:
     """RSS of a process holding ``count`` loaded runs the way the app's server holds them.
 
-    Each run is loaded from the store with its :class:`~rnnlab.trace.Tracer`, one full
+    Each run is loaded from the store with its :class:`~rnnlab.analysis.trace.Tracer`, one full
     trace (integrated gradients and the PCA path), the neuron view's sample and the
     padding demo, and is kept referenced, as the server's caches keep it. Without a
     store the runs are trained first in a child process, so no training memory counts.
@@ -333,7 +333,9 @@ def bench_memory(store_dir: str | None = None, count: int = 5, train_size: int =
 
     from .data import DataError, load_ag_news
     from .runs import RunStore
-    from .trace import Tracer
+    from .analysis.neurons import neuron_contexts
+    from .analysis.padding import padding_demo
+    from .analysis.trace import Tracer
 
     check_memory_request(store_dir, count)
     temp = None
@@ -366,8 +368,8 @@ def bench_memory(store_dir: str | None = None, count: int = 5, train_size: int =
             extra = {}
             if data is not None:
                 layer = tracer.layer_names[-1]
-                extra["neurons"] = tracer.neuron_contexts(layer, "forward", 0)
-                extra["padding"] = tracer.padding_demo(MEMORY_HEADLINE, pads=20)
+                extra["neurons"] = neuron_contexts(tracer, layer, "forward", 0)
+                extra["padding"] = padding_demo(tracer, MEMORY_HEADLINE, pads=20)
             held.append((run, tracer, trace, extra))
             params = int(run.model.count_params())
             runs.append({"run_id": run_id, "model": run.config.describe(), "parameters": params,

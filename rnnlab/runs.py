@@ -344,3 +344,24 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_run_file_atomically(run_dir: str | Path, name: str, data: bytes) -> bool:
+    """Write ``data`` as ``run_dir/name`` through a temporary file and a rename, so a reader
+    sees the old file or the whole new one. False (nothing left behind) when the run folder
+    cannot be written: callers keep what they computed in memory only."""
+    run_dir = Path(run_dir)
+    tmp = run_dir / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, run_dir / name)
+        return True
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        return False

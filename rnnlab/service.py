@@ -101,7 +101,7 @@ class ComputeWorker:
 
     def _tracer(self, root: str, run_id: str):
         """The run's Tracer, loaded once per version of the run (LRU of TRACERS_MAX)."""
-        from .trace import Tracer
+        from .analysis.trace import Tracer
         store = self._store(root)
         key = (root, run_id, store.stamp(run_id))
         with self._tracers_lock:           # held while loading: 30 people asking at once load it once
@@ -123,26 +123,29 @@ class ComputeWorker:
         return self._tracer(root, run_id).trace(text, integrated_gradients=full, projection=full)
 
     def padding_demo(self, root: str, run_id: str, text: str, pads: int):
-        return self._tracer(root, run_id).padding_demo(text, pads=pads)
+        from .analysis.padding import padding_demo
+        return padding_demo(self._tracer(root, run_id), text, pads=pads)
 
     def neuron_contexts(self, root: str, run_id: str, layer: str, direction: str, unit: int, n: int):
-        return self._tracer(root, run_id).neuron_contexts(layer, direction, unit, n=n)
+        from .analysis.neurons import neuron_contexts
+        return neuron_contexts(self._tracer(root, run_id), layer, direction, unit, n=n)
 
     def memory(self, root: str, run_id: str, text: str):
-        from .memory import memory
+        from .analysis.memory import memory
         return memory(self._tracer(root, run_id), text)
 
     def neighbours(self, root: str, run_id: str, text: str, step: int | None, k: int):
-        from .memory import neighbours
+        from .analysis.memory import neighbours
         return neighbours(self._tracer(root, run_id), text, step, k)
 
     def corpus_builds(self, root: str, run_id: str) -> int:
         """How often this worker computed the run's state matrix for neighbours."""
-        from .memory import corpus_builds
+        from .analysis.memory import corpus_builds
         return corpus_builds(self._tracer(root, run_id))
 
     def projection_basis(self, root: str, run_id: str):
-        return self._tracer(root, run_id).projection_basis()
+        from .analysis.projection import projection_basis
+        return projection_basis(self._tracer(root, run_id))
 
     def tracing_counts(self, root: str, run_id: str) -> dict:
         return self._tracer(root, run_id).tracing_counts()

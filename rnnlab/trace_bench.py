@@ -20,7 +20,8 @@ import numpy as np
 from .benchenv import central, merge_repeats
 from .cells import CELL_NAMES
 from .config import preset
-from .trace import IG_STEPS, Tracer
+from .analysis.projection import projection_basis
+from .analysis.trace import IG_STEPS, Tracer
 
 LENGTHS = (10, 40, 100)
 TARGET_TOKENS = 40
@@ -63,7 +64,7 @@ def bench_run(run, repeats: int = 30, lengths=None) -> dict:
     tracer = Tracer(run)
     build_ms = (time.perf_counter() - start) * 1000
     start = time.perf_counter()
-    tracer.projection_basis()
+    projection_basis(tracer)
     basis_ms = (time.perf_counter() - start) * 1000
     out = {"run_id": run.run_id, "describe": run.config.describe(), "max_length": tracer.max_length,
            "tracer_build_ms": round(build_ms, 1), "projection_basis_ms": round(basis_ms, 1)}

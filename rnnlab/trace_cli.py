@@ -15,7 +15,7 @@ def add_arguments(parser) -> None:
 
 def cmd_trace(args) -> None:
     from .runs import RunStore
-    from .trace import Tracer
+    from .analysis.trace import Tracer
     run = RunStore().load(args.run)
     trace = Tracer(run).trace(args.text, integrated_gradients=args.integrated_gradients)
     if args.json:

@@ -1,7 +1,8 @@
-"""What a trace holds: plain dataclasses of numpy arrays, without TensorFlow.
+"""What a trace and its analyses hold: plain dataclasses of numpy arrays, without TensorFlow.
 
-:class:`rnnlab.trace.Tracer` fills them in the compute worker; pages receive them
-through :mod:`rnnlab.service` and draw them, so this module must not import Keras.
+:class:`rnnlab.analysis.trace.Tracer` and :mod:`rnnlab.analysis` fill them in the
+compute worker; pages receive them through :mod:`rnnlab.service` and draw them, so this
+module must not import Keras.
 """
 from __future__ import annotations
 
@@ -123,6 +124,83 @@ class Trace:
             if not pd.api.types.is_numeric_dtype(frame[column]):
                 frame[column] = frame[column].map(csv_text)
         return frame.to_csv(index=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ProjectionBasis:
+    """A run's 2-D PCA basis of the classifier's input after each prefix
+    (:mod:`rnnlab.analysis.projection`); stored in the run as ``pca.json``."""
+
+    run_id: str
+    dim: int
+    mean: list[float]                          # (D,)
+    components: list[list[float]]              # (2, D)
+    explained_variance_ratio: list[float]      # (2,)
+    x_bounds: list[float]                      # [min, max] of the sample along each axis
+    y_bounds: list[float]
+    class_centroids: dict[str, list[float]]    # where each true class's whole titles lie
+    n_headlines: int
+    n_states: int
+    seed: int
+
+    def centroid(self, class_name: str) -> list[float] | None:
+        return self.class_centroids.get(class_name)
+
+    def project(self, states: np.ndarray) -> np.ndarray:
+        """Points (N, 2) of states (N, D) in this basis."""
+        return (np.asarray(states, dtype=np.float64) - np.asarray(self.mean)) @ np.asarray(self.components).T
+
+
+@dataclass(frozen=True)
+class NeuronContext:
+    """One place in a test title where a unit's hidden state is extreme."""
+
+    context: str             # the token with its neighbours, the token in «guillemets»
+    token: str
+    value: float
+    headline: str
+    position: int            # the token's index in the headline
+    left: str
+    right: str
+
+
+@dataclass(frozen=True)
+class NeuronContexts:
+    """Where one unit fires most (``top``) and least (``bottom``) over a sample of test titles."""
+
+    layer: str
+    direction: str
+    unit: int
+    top: list[NeuronContext]
+    bottom: list[NeuronContext]
+    n_headlines: int
+    n_states: int
+
+
+@dataclass(frozen=True)
+class PaddingRead:
+    """A text followed by 0..P padding tokens, read one way (with masking or without)."""
+
+    probabilities: np.ndarray        # (P+1, 4) after k padding tokens
+    state_drift: np.ndarray          # (P+1,): distance of the classifier's input from the unpadded text's
+    predicted_class: list[str]       # (P+1,)
+
+
+@dataclass(frozen=True)
+class PaddingDemo:
+    """What padding does to a model read with masking and without."""
+
+    pads: int
+    tokens: list[str]
+    truncated: bool
+    model_masking: bool              # which of the two reads the run itself does
+    masked: PaddingRead
+    unmasked: PaddingRead
+
+    @property
+    def own(self) -> PaddingRead:
+        """The read the run's model really does."""
+        return self.masked if self.model_masking else self.unmasked
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -172,24 +172,27 @@ def word_sources(run_id: str, text: str) -> list[str] | None:
 
 
 def padding_demo(run_id: str, text: str, pads: int = 20):
+    """``text`` followed by 0..pads padding tokens, with masking and without (rnnlab.tracedata.PaddingDemo)."""
     return _computed("padding_demo", run_id, text, pads)
 
 
 def neuron_contexts(run_id: str, layer: str, direction: str, unit: int, n: int = 8):
+    """Where one unit fires most and least over test titles (rnnlab.tracedata.NeuronContexts)."""
     return _computed("neuron_contexts", run_id, layer, direction, unit, n)
 
 
 def memory(run_id: str, text: str):
-    """Per token, how much the final answer still depends on it (rnnlab.memorydata.Memory)."""
+    """Per token, how much the final answer still depends on it (rnnlab.analysis.memorydata.Memory)."""
     return _computed("memory", run_id, text)
 
 
 def neighbours(run_id: str, text: str, step: int | None = None, k: int = 10):
-    """The test headlines the run reads most like ``text`` (rnnlab.memorydata.Neighbours)."""
+    """The test headlines the run reads most like ``text`` (rnnlab.analysis.memorydata.Neighbours)."""
     return _computed("neighbours", run_id, text, step, k)
 
 
 def projection_basis(run_id: str):
+    """The run's 2-D PCA basis (rnnlab.tracedata.ProjectionBasis)."""
     return _computed("projection_basis", run_id)
 
 

@@ -43,6 +43,22 @@ def make_run(run_store):
     return _make
 
 
+@pytest.fixture(scope="session")
+def tracer_of():
+    """``tracer_of(run)``: one Tracer per tiny run for the whole session (building one
+    compiles its functions, which would cost every test a second or more)."""
+    from rnnlab.analysis.trace import Tracer
+    cache = {}
+
+    def _tracer(run):
+        key = (str(run.path), id(run.model))
+        if key not in cache:
+            cache[key] = Tracer(run)
+        return cache[key]
+
+    return _tracer
+
+
 @pytest.fixture
 def runs(make_run, run_store, monkeypatch):
     """A tiny GRU run and a tiny LSTM run, in the store the app reads."""

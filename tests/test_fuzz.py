@@ -62,7 +62,7 @@ _RANDOM_TEXT = st.one_of(
 
 @pytest.fixture(scope="module")
 def tracer(make_run):
-    from rnnlab.trace import Tracer
+    from rnnlab.analysis.trace import Tracer
     return Tracer(make_run(cell="lstm", bidirectional=True))
 
 

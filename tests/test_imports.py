@@ -5,16 +5,31 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "rnnlab"
 
 
+def module_name(path: Path) -> str:
+    """``trace_cli`` for rnnlab/trace_cli.py, ``analysis.trace`` for rnnlab/analysis/trace.py."""
+    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+
+
 def imports_of(path: Path) -> set[str]:
-    """The rnnlab modules one module imports, anywhere in its source."""
+    """The rnnlab modules one module imports, anywhere in its source (subpackages by dotted name)."""
+    package = path.relative_to(PACKAGE).parent.parts
     out = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.ImportFrom):
             continue
-        if node.level == 1:
-            out.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+        if node.level:
+            base = list(package[:len(package) - (node.level - 1)])
         elif node.module and node.module.startswith("rnnlab."):
-            out.add(node.module.split(".")[1])
+            base = []
+            node = ast.ImportFrom(module=node.module.split(".", 1)[1], names=node.names, level=0)
+        else:
+            continue
+        if node.module:
+            parts = base + node.module.split(".")
+            # a subpackage's module, else the top-level module it names
+            out.add(".".join(parts[:2]) if (PACKAGE / parts[0]).is_dir() and len(parts) > 1 else parts[0])
+        else:
+            out.update(".".join(base + [a.name]) for a in node.names)
     return out
 
 
@@ -36,6 +51,12 @@ def test_find_circle_sees_a_circle_through_three_modules():
     assert find_circle({"a": {"b"}, "b": set()}) is None
 
 
+def test_modules_of_a_subpackage_are_named_by_their_path():
+    graph = {module_name(p): imports_of(p) for p in PACKAGE.rglob("*.py")}
+    assert {"analysis.trace", "analysis.projection", "config"} <= set(graph)
+    assert {"analysis.projection", "cells", "tracedata"} <= graph["analysis.trace"]
+
+
 def test_rnnlab_has_no_import_circle():
-    graph = {p.stem: imports_of(p) for p in PACKAGE.glob("*.py")}
+    graph = {module_name(p): imports_of(p) for p in PACKAGE.rglob("*.py")}
     assert find_circle(graph) is None, " -> ".join(find_circle(graph))

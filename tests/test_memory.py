@@ -1,11 +1,11 @@
-"""rnnlab.memory: what the answer depends on, and headlines read the same way (tiny runs)."""
+"""rnnlab.analysis.memory: what the answer depends on, and headlines read the same way (tiny runs)."""
 import numpy as np
 import pytest
 
-from rnnlab import memory as mem
+from rnnlab.analysis import memory as mem
 from rnnlab.errors import TraceError
-from rnnlab.memorydata import nearest_by_cosine
-from rnnlab.trace import Tracer
+from rnnlab.analysis.memorydata import nearest_by_cosine
+from rnnlab.analysis.trace import Tracer
 
 HEADLINE = "Oil prices soar as stocks fall in Tokyo"
 

@@ -1,6 +1,6 @@
 """Nasty text a person may type (tests/fixtures/nasty_inputs.json) through every way in.
 
-Each entry goes through :func:`rnnlab.trace.trace_headline`, the ``predict`` and
+Each entry goes through :meth:`rnnlab.analysis.trace.Tracer.trace`, the ``predict`` and
 ``trace`` commands and the Explore page (AppTest). An ``ok`` entry gives a sensible
 result (probabilities that sum to 1, at least one token); an ``error`` entry gives a
 clear one-line message (InputError; exit code 2). Never a traceback, and typed markup
@@ -23,7 +23,6 @@ from rnnlab import cli
 from rnnlab.config import CLASS_NAMES
 from rnnlab.errors import InputError
 from rnnlab.inference import Predictor
-from rnnlab.trace import trace_headline
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "nasty_inputs.json"
 SURFACES = ("library", "cli", "app")
@@ -64,6 +63,11 @@ def run(make_run):
     return make_run()
 
 
+@pytest.fixture(scope="module")
+def tracer(run, tracer_of):
+    return tracer_of(run)
+
+
 def _clear_message(message: str, text: str) -> None:
     assert message and "\n" not in message and len(message) < 200, message
     assert "Traceback" not in message
@@ -74,16 +78,16 @@ def _clear_message(message: str, text: str) -> None:
 # -- the library ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("entry", entries("library"))
-def test_trace_headline(run, entry):
+def test_trace_headline(run, tracer, entry):
     text = entry["input"]
     if entry["expect"] == "error":
         with pytest.raises(InputError) as info:
-            trace_headline(run, text)
+            tracer.trace(text)
         _clear_message(str(info.value), text)
         with pytest.raises(InputError):
             Predictor(run.model).predict([text])
         return
-    trace = trace_headline(run, text)
+    trace = tracer.trace(text)
     assert trace.tokens and len(trace.tokens) <= trace.max_length
     assert abs(float(trace.probabilities.sum()) - 1.0) < 1e-4
     assert np.isfinite(trace.prefix_probabilities).all() and trace.prefix_probabilities.shape == (len(trace.tokens), 4)
@@ -99,16 +103,17 @@ def test_trace_headline(run, entry):
 # -- the command line -------------------------------------------------------------------
 
 @pytest.fixture
-def cli_store(run, run_store, monkeypatch):
+def cli_store(run, tracer, run_store, monkeypatch):
     """The run's id, with the store pointed at. Loading the run and building its tracer (done
     once per process, tested elsewhere and below for real) happen once here, not per text."""
-    from rnnlab import trace
+    from rnnlab.analysis import trace
     from rnnlab.runs import RunStore
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
     original = RunStore.load
     monkeypatch.setattr(RunStore, "load", lambda self, run_id: run if run_id == run.run_id and
                         self.root == run_store.root else original(self, run_id))
-    monkeypatch.setattr(trace, "Tracer", lambda loaded, store=None: trace.get_tracer(loaded, store))
+    real = trace.Tracer
+    monkeypatch.setattr(trace, "Tracer", lambda loaded, store=None: tracer if loaded is run else real(loaded, store))
     return run.run_id
 
 

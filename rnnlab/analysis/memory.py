@@ -1,6 +1,6 @@
 """What the network remembers of a headline, and which test headlines it reads the same way.
 
-Both run in the compute worker on a run's :class:`rnnlab.trace.Tracer`:
+Both run in the compute worker on a run's :class:`rnnlab.analysis.trace.Tracer`:
 
 * :func:`memory` measures, per token, how much the final answer still depends on it:
   the gradient norm of the predicted class's probability with respect to the token's
@@ -17,18 +17,19 @@ Both run in the compute worker on a run's :class:`rnnlab.trace.Tracer`:
 """
 from __future__ import annotations
 
-import os
+import io
 import threading
-import uuid
 import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 import tensorflow as tf
 
-from .ag_escapes import readable
-from .errors import TraceError
+from ..ag_escapes import readable
+from ..errors import TraceError
+from ..runs import write_run_file_atomically
 from .memorydata import Memory, Neighbour, Neighbours, TokenMemory, nearest_by_cosine
+from .samples import sample_test_titles
 
 CORPUS_SIZE = 2000          # test titles in the state matrix: a few seconds on a CPU
 CORPUS_SEED = 11
@@ -66,7 +67,7 @@ def _gradient_fn(tracer):
     state = _state(tracer)
     with state.lock:
         if state.gradient_fn is None:
-            recurrent, classifier = tracer._recurrent, tracer._classifier
+            recurrent, classifier = tracer.recurrent, tracer.classifier
 
             @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([], tf.int32)])
             def gradient(x, target):
@@ -90,7 +91,7 @@ def embedding_gradient(tracer, x: np.ndarray, target: int) -> tuple[float, np.nd
 
 def embeddings(tracer, ids: np.ndarray) -> np.ndarray:
     """The embedding vectors (T, E) of token ids."""
-    return tracer._embedding(tf.constant(ids[None], tf.int64))[0].numpy()
+    return tracer.embedding(tf.constant(ids[None], tf.int64))[0].numpy()
 
 
 def memory(tracer, text: str) -> Memory:
@@ -119,7 +120,7 @@ def corpus(tracer) -> dict:
         if state.corpus is None:
             state.corpus = _read_corpus(tracer)
             if state.corpus is None:
-                state.corpus = _compute_corpus(tracer)
+                state.corpus = compute_corpus(tracer, *sample_test_titles(CORPUS_SIZE, CORPUS_SEED))
                 state.builds += 1
                 _write_corpus(tracer, state.corpus)
         return state.corpus
@@ -130,8 +131,9 @@ def corpus_builds(tracer) -> int:
     return _state(tracer).builds
 
 
-def _compute_corpus(tracer) -> dict:
-    titles, ids, labels = tracer._sample_titles(CORPUS_SIZE, CORPUS_SEED)
+def compute_corpus(tracer, titles: list[str], labels: np.ndarray) -> dict:
+    """The final states and predictions of ``titles``, batched by similar length."""
+    ids = tracer.token_ids(titles)
     lengths = np.array([len(r) for r in ids])
     states = np.zeros((len(ids), tracer.weights.layers[-1].output_dim), dtype=np.float32)
     predicted = np.zeros(len(ids), dtype=np.int64)
@@ -164,19 +166,10 @@ def _read_corpus(tracer) -> dict | None:
 
 
 def _write_corpus(tracer, data: dict) -> None:
-    """Write atomically (temporary file, then rename); a read-only run keeps it in memory only."""
-    tmp = tracer.path / f".{CORPUS_FILE}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, run_id=np.array(tracer.run_id), version=np.array(CORPUS_VERSION), **data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, tracer.path / CORPUS_FILE)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    """Write atomically; a read-only run keeps it in memory only."""
+    buffer = io.BytesIO()
+    np.savez(buffer, run_id=np.array(tracer.run_id), version=np.array(CORPUS_VERSION), **data)
+    write_run_file_atomically(tracer.path, CORPUS_FILE, buffer.getvalue())
 
 
 def neighbours(tracer, text: str, step: int | None = None, k: int = 10) -> Neighbours:

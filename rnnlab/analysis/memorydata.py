@@ -1,6 +1,6 @@
 """What the memory views return: plain dataclasses, without TensorFlow.
 
-:mod:`rnnlab.memory` fills them in the compute worker; pages receive them through
+:mod:`rnnlab.analysis.memory` fills them in the compute worker; pages receive them through
 :mod:`rnnlab.service` and draw them, so this module must not import Keras.
 """
 from __future__ import annotations

@@ -1,0 +1,7 @@
+"""What a trained run computes beyond its prediction, in the compute worker (Keras).
+
+:mod:`.trace` is the core (:class:`~rnnlab.analysis.trace.Tracer`: a run's weights and
+compiled functions, one headline's trace); :mod:`.projection`, :mod:`.neurons`,
+:mod:`.padding` and :mod:`.memory` each take a Tracer and return the plain dataclasses of
+:mod:`rnnlab.tracedata` and :mod:`.memorydata`, which pages unpickle without TensorFlow.
+"""
