@@ -1,6 +1,5 @@
 """AG titles as people read them: the crawl's escapes undone, and the model reads the
 readable title exactly as it reads the raw one."""
-import pandas as pd
 import pytest
 
 from rnnlab.ag_escapes import readable
