@@ -281,7 +281,7 @@ def neighbours_panel(run_id, trace, names) -> None:
         col.caption(tr(f"neighbours.col.{key}"))
     for i, nb in enumerate(found.neighbours):
         cols = st.columns(widths, vertical_alignment="center")
-        cols[0].markdown(f"{nb.cosine:.3f}")
+        cols[0].markdown(ui.num(nb.cosine, 3))
         cols[1].markdown(ui.esc(nb.title))
         cols[2].markdown(names[nb.true_class])
         cols[3].markdown(names[nb.predicted_class] + (" ✓" if nb.predicted_class == nb.true_class else " ✗"))
