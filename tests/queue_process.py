@@ -39,7 +39,7 @@ def main() -> None:
             time.sleep(0.05)
         trained.append([start, time.time()])
         model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-        return SimpleNamespace(model=model, history={"loss": [1.0]}, metrics={"test_accuracy": 0.5},
+        return SimpleNamespace(config=config, model=model, history={"loss": [1.0]}, metrics={"test_accuracy": 0.5},
                                stopped_early=False)
 
     queue = TrainingQueue(RunStore(args.store), max_concurrent=args.max, trainer=trainer)
