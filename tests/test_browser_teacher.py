@@ -10,7 +10,7 @@ from urllib.parse import quote, urlparse
 import pytest
 
 from app_server import streamlit_server
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, settle
+from test_browser import CHROMIUM, SHOTS, browser, settle  # noqa: F401 (browser: the shared fixture)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
@@ -25,17 +25,6 @@ def run(make_run):
 def server(run, run_store, tmp_path_factory):
     with streamlit_server(run_store.root, tmp_path_factory.mktemp("teacher-log") / "streamlit.log") as (url, _):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def offline_page(browser, server: str):
