@@ -87,6 +87,9 @@ class RunConfig:
                 if not low <= value <= high:
                     raise ConfigError(f"{f.name} must be from {low} to {high}, got {value}")
                 object.__setattr__(self, f.name, float(value))
+        for name, choices in (("cell", CELL_NAMES), ("text", TEXT_FIELDS), ("embeddings", EMBEDDINGS)):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {getattr(self, name)!r}")
         if self.cell not in CELLS:
             raise ConfigError(f"cell must be one of {', '.join(CELL_NAMES)}, got {self.cell!r}")
         if self.text not in TEXT_FIELDS:

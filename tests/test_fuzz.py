@@ -3,7 +3,7 @@ import json
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rnnlab.config import ConfigError, RunConfig
@@ -36,6 +36,8 @@ _VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.flo
 
 
 @FAST
+@example({"cell": []}).via("found by CI: a list for a choice field raised TypeError")
+@example({"text": {"a": 1}, "embeddings": None})
 @given(st.dictionaries(st.sampled_from(sorted(RunConfig().to_dict()) + ["bogus", ""]), _VALUES, max_size=6))
 def test_config_parsing_either_validates_or_names_the_problem(data):
     try:
