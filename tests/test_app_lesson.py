@@ -253,8 +253,8 @@ def test_each_person_guesses_before_the_answer_and_sees_the_class_tally(lesson_s
     assert "lesson_guess" not in [r.key for r in at.radio]
     counts = (0, 2, 0, 1)
     assert Classroom(challenge.default_path(lesson_store.root)).tally(run_id, headline).counts == counts
-    expected = ("World: 0 · Sports: 2 · Business: 0 · Sci/Tech: 1 — The class on this server: "
-                f"3 guesses, {counts[predicted]} of them the network's answer.")
+    expected = ("World: 0 · Sports: 2 · Business: 0 · Sci/Tech: 1 — Guesses in the class on this server: "
+                f"3, {counts[predicted]} of them the network's answer.")
     assert expected in [c.value for c in at.caption]
 
 
