@@ -14,6 +14,7 @@ import streamlit as st
 from rnnlab.config import PRESETS
 from rnnlab_app import explain
 from rnnlab_app import resources as res
+from rnnlab_app import teacher
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
 
@@ -91,6 +92,7 @@ def main() -> None:
     with st.sidebar:
         ui.language_switch()
         ui.projector_switch()
+        teacher.sidebar()
         st.caption(tr("sidebar.about"))
     ui.projector_style()
     page.run()
