@@ -19,8 +19,7 @@ from rnnlab.challenge import BoardBusy, HeadlineProblem
 from rnnlab.config import PRESETS
 from rnnlab.errors import InputError
 from rnnlab_app import resources as res
-from rnnlab_app import ui
-from rnnlab_app.teacher import is_teacher
+from rnnlab_app import teacher, ui
 from rnnlab_app.ui import tr
 
 REFRESH_S = 3          # how often the board is read again
@@ -159,7 +158,7 @@ def main() -> None:
     run_id = pick_run()
     if run_id is None:
         return
-    if is_teacher():
+    if teacher.is_teacher():
         teacher_tools()        # before the board, so a cleared board is drawn empty at once
     left, right = st.columns([2, 3], gap="large")
     with left:

@@ -6,7 +6,6 @@ import pytest
 
 from rnnlab import challenge
 from rnnlab.challenge import Classroom
-from rnnlab_app import teacher
 from app_testing import all_text, open_page
 
 NASTY = "<script>alert(1)</script> **bold** Oil, \"gold\" & stocks"
@@ -99,14 +98,13 @@ def test_the_challenge_in_norwegian(board, runs):
                                                           "88\xa0%"]
 
 
-def test_only_the_teacher_exports_and_clears(board, runs, monkeypatch):
+def test_only_the_teacher_exports_and_clears(board, runs):
     at = fool(open_page("challenge"), 'Kongen sa "nei", ærlig talt')
     assert not at.exception
     assert "challenge-clear" not in [b.key for b in at.button]
     assert not at.get("download_button")
 
-    monkeypatch.setattr(teacher, "is_teacher", lambda: True)
-    at.run()
+    at = open_page("challenge", teacher=True)           # the teacher's own session
     csv = board.export_csv().decode("utf-8-sig")
     assert 'Kongen sa ""nei"", ærlig talt' in csv
     assert [d.proto.label for d in at.get("download_button")] == ["Download the board as CSV"]
