@@ -131,7 +131,10 @@ def leaderboard(run_id: str) -> None:
     if not entries:
         st.caption(tr("challenge.board_empty"))
         return
-    st.dataframe(board_frame(entries), hide_index=True, width="stretch")
+    narrow = {tr(f"challenge.col.{name}"): st.column_config.TextColumn(width=px)
+              for name, px in (("intended", 90), ("predicted", 110), ("confidence", 80))}
+    st.dataframe(board_frame(entries), hide_index=True, width="stretch",
+                 column_config={"#": st.column_config.NumberColumn(width=40), **narrow})
     st.caption(tr("challenge.board_note", s=REFRESH_S))
 
 
@@ -160,7 +163,7 @@ def main() -> None:
         return
     if teacher.is_teacher():
         teacher_tools()        # before the board, so a cleared board is drawn empty at once
-    left, right = st.columns([2, 3], gap="large")
+    left, right = st.columns([1, 2], gap="large")
     with left:
         st.subheader(tr("challenge.try_title"))
         submit_form(run_id)

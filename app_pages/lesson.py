@@ -146,16 +146,19 @@ def predict_then_reveal(run_id: str, text: str, predicted: int) -> bool:
     try:
         mine = board.guessed(run_id, text, me)
         if mine is None:
-            st.markdown(f"**{tr('lesson.guess_title')}**")
-            guess = st.radio(tr("lesson.guess_prompt"), range(len(names)), index=None, horizontal=True,
-                             key="lesson_guess", format_func=names.__getitem__)
-            if not st.button(tr("lesson.guess_button"), key="lesson-guess-reveal", icon=":material/visibility:"):
-                return False
-            if guess is None:
-                st.warning(tr("lesson.guess_pick"))
-                return False
+            slot = st.empty()          # the question goes away once answered
+            with slot.container():
+                st.markdown(f"**{tr('lesson.guess_title')}**")
+                guess = st.radio(tr("lesson.guess_prompt"), range(len(names)), index=None, horizontal=True,
+                                 key="lesson_guess", format_func=names.__getitem__)
+                if not st.button(tr("lesson.guess_button"), key="lesson-guess-reveal", icon=":material/visibility:"):
+                    return False
+                if guess is None:
+                    st.warning(tr("lesson.guess_pick"))
+                    return False
             board.guess(run_id, text, me, guess)
             mine = board.guessed(run_id, text, me)
+            slot.empty()
         tally = board.tally(run_id, text)
     except BoardBusy:          # no game while the board is unreachable: the answer as before
         st.caption(tr("challenge.busy"))

@@ -59,7 +59,7 @@ def test_a_headline_that_fools_the_network_goes_on_the_board_as_text(board, runs
     entry = board.leaderboard(runs[1].run_id)[0]
     assert (entry.headline, entry.intended, entry.predicted) == (NASTY, last["intended"], last["predicted"])
     assert entry.confidence == pytest.approx(last["confidence"])
-    assert shown["Network's confidence"][0].endswith("%")
+    assert shown["How sure"][0].endswith("%")
     at.selectbox(key="challenge_run").set_value(runs[0].run_id).run()     # another network, its own board
     assert not at.dataframe and "No headline has fooled this network yet" in all_text(at)
 
@@ -92,8 +92,8 @@ def test_the_challenge_in_norwegian(board, runs):
     at = open_page("challenge", {"lang": "nb"})
     assert not at.exception
     assert at.title[0].value == "Lur nettverket: en utfordring for klassen"
-    assert list(at.dataframe[0].value.columns) == ["#", "Overskrift", "Ment", "Nettverkets svar",
-                                                   "Nettverkets sikkerhet"]
+    assert list(at.dataframe[0].value.columns) == ["#", "Overskrift", "Ment", "Nettverket sa",
+                                                   "Hvor sikkert"]
     assert at.dataframe[0].value.iloc[0].tolist()[1:] == ["Kongen åpner Stortinget", "Sport", "Verden",
                                                           "88\xa0%"]
 

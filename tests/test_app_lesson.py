@@ -240,6 +240,7 @@ def test_each_person_guesses_before_the_answer_and_sees_the_class_tally(lesson_s
     assert "Pick a topic first, then reveal." in [w.value for w in at.warning]
     at = reveal(at, 1)
     assert not at.exception
+    assert "lesson_guess" not in [r.key for r in at.radio]               # the question is answered
     assert len(answers(at)) == others + 1
     answer = answers(at)[0]                            # step 1's comes first
     predicted = ["World", "Sports", "Business", "Sci/Tech"].index(answer.split("**")[1])
