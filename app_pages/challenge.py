@@ -50,18 +50,21 @@ def pending_id() -> str:
 
 
 def submit_form(run_id: str) -> None:
+    """The form on the left; what came of it (a message, or the network's verdict) on the right."""
     names = ui.class_names()
-    with st.form("challenge_form"):
+    left, right = st.columns(2, gap="large")
+    with left, st.form("challenge_form"):
         text = st.text_input(tr("challenge.headline"), key="challenge_headline",
                              help=tr("challenge.headline_help"))
         intended = st.radio(tr("challenge.intended"), range(len(names)), index=None, horizontal=True,
                             key="challenge_intended", format_func=lambda i: names[i])
         sent = st.form_submit_button(tr("challenge.submit"), type="primary", icon=":material/send:")
-    if sent:
-        submit(run_id, text, intended)
-    last = st.session_state.get("challenge_last")
-    if last and last["run"] == run_id:
-        verdict(last)
+    with right:
+        if sent:
+            submit(run_id, text, intended)
+        last = st.session_state.get("challenge_last")
+        if last and last["run"] == run_id:
+            verdict(last)
 
 
 def submit(run_id: str, text: str, intended: int | None) -> None:
@@ -132,7 +135,7 @@ def leaderboard(run_id: str) -> None:
         st.caption(tr("challenge.board_empty"))
         return
     narrow = {tr(f"challenge.col.{name}"): st.column_config.TextColumn(width=px)
-              for name, px in (("intended", 90), ("predicted", 110), ("confidence", 80))}
+              for name, px in (("intended", 150), ("predicted", 150), ("confidence", 120))}
     st.dataframe(board_frame(entries), hide_index=True, width="stretch",
                  column_config={"#": st.column_config.NumberColumn(width=40), **narrow})
     st.caption(tr("challenge.board_note", s=REFRESH_S))
@@ -163,13 +166,10 @@ def main() -> None:
         return
     if teacher.is_teacher():
         teacher_tools()        # before the board, so a cleared board is drawn empty at once
-    left, right = st.columns([1, 2], gap="large")
-    with left:
-        st.subheader(tr("challenge.try_title"))
-        submit_form(run_id)
-    with right:
-        st.subheader(tr("challenge.board_title"))
-        leaderboard(run_id)
+    st.subheader(tr("challenge.try_title"))
+    submit_form(run_id)
+    st.subheader(tr("challenge.board_title"))       # the whole width: it is read from the projector
+    leaderboard(run_id)
 
 
 main()
