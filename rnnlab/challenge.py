@@ -185,7 +185,8 @@ class Classroom:
         return conn
 
     def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        """``operation(conn)`` on a fresh connection (the schema brought up to date first)."""
+        """``operation(conn)`` on a fresh connection (the schema brought up to date first;
+        again when the file was removed since, so a deleted board starts afresh)."""
         self._ensure_schema()
 
         def once():
@@ -194,7 +195,14 @@ class Classroom:
                 return operation(conn)
             finally:
                 conn.close()
-        return _retrying(once)
+        try:
+            return _retrying(once)
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            self._ready = False
+            self._ensure_schema()
+            return _retrying(once)
 
     @staticmethod
     def _write(conn: sqlite3.Connection, statements: Callable[[sqlite3.Connection], T]) -> T:

@@ -162,3 +162,11 @@ def test_one_guess_per_person_per_headline_and_the_tally(board):
     assert board.guessed("run-a", "Oil prices climb", "s1") == BUSINESS
     assert board.guessed("run-a", "Oil prices climb", "nobody") is None
     assert board.tally("run-a", "Never guessed").total == 0
+
+
+def test_a_board_file_removed_while_the_server_runs_starts_afresh(board):
+    put(board, "Before", SPORTS, WORLD, 0.7, "a")
+    for suffix in ("", "-wal", "-shm"):
+        board.path.with_name(board.path.name + suffix).unlink(missing_ok=True)
+    assert board.leaderboard("run-a") == []          # the same object: the schema is made again
+    assert put(board, "After", SPORTS, WORLD, 0.7, "b")
