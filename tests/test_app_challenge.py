@@ -33,14 +33,6 @@ def fool(at, headline: str):
     return at
 
 
-def test_no_runs_offers_the_quick_run(tmp_path, monkeypatch):
-    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path / "none"))
-    at = open_page("challenge")
-    assert not at.exception
-    assert "No network has been trained yet" in all_text(at)
-    assert at.button(key="challenge-quick")
-
-
 def test_a_headline_that_fools_the_network_goes_on_the_board_as_text(board, runs):
     at = open_page("challenge")
     assert not at.exception
