@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnlab import service, vocabulary
+from rnnlab import challenge, service, vocabulary
 from rnnlab.config import RunConfig
 from rnnlab.data import AgNews, DataError, Splits, load_ag_news, prepare_splits
 from rnnlab.errors import WorkerUnavailable
@@ -263,3 +263,15 @@ def runs_frame(runs: list[RunInfo]) -> pd.DataFrame:
             "damaged": r.damaged,
         })
     return pd.DataFrame(rows)
+
+
+# -- the class board ------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _classroom(path: str) -> challenge.Classroom:
+    return challenge.Classroom(path)
+
+
+def classroom() -> challenge.Classroom:
+    """The class board (Challenge submissions, Lesson guesses) in the run store's SQLite file."""
+    return _classroom(str(challenge.default_path(runs_root())))
