@@ -202,6 +202,12 @@ def neighbours(run_id: str, text: str, step: int | None = None, k: int = 10):
     return _computed("neighbours", run_id, text, step, k)
 
 
+def embedding_neighbour(run_id: str, token_id: int):
+    """The word nearest to a token in the run's embedding space (rnnlab.analysis.edits.EmbeddingNeighbour),
+    or None for padding, [UNK] and a word without a direction."""
+    return _computed("embedding_neighbour", run_id, int(token_id))
+
+
 def projection_basis(run_id: str):
     """The run's 2-D PCA basis (rnnlab.tracedata.ProjectionBasis)."""
     return _computed("projection_basis", run_id)

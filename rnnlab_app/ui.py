@@ -43,7 +43,7 @@ PAGE_PARAMS = {
     "home": (),
     "lesson": ("headline",),
     "train": ("preset",),
-    "explore": ("run", "headline", "panel"),
+    "explore": ("run", "headline", "panel", "step", "pin"),
     "compare": ("runs", "headline"),
     "data": ("preset",),
 }
@@ -471,8 +471,11 @@ def _fig_key(*parts) -> str:
     return "fig-" + "-".join(str(p) for p in parts)
 
 
-def chart(fig, key: str, note: str | None = None) -> None:
+def chart(fig, key: str, note: str | None = None, on_select=None) -> None:
     """A Plotly figure with its one- or two-sentence 'what to look for'.
+
+    ``on_select`` (a callback) makes a click on a point or bar select it: the callback
+    reads the selection from ``st.session_state[key]`` before the page runs again.
 
     In projector mode every font of the figure grows (:func:`rnnlab.charts.for_projector`)
     and the figure keeps its own dark text rather than Streamlit's chart theme.
@@ -485,7 +488,8 @@ def chart(fig, key: str, note: str | None = None) -> None:
     if projector():
         fig = charts.for_projector(fig)
     # Streamlit's chart theme sets small grey axis labels of its own: the projector drops it.
-    st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", config={
+    selecting = {"on_select": on_select, "selection_mode": ("points",)} if on_select else {}
+    st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", **selecting, config={
         "displaylogo": False, "modeBarButtons": [["toImage"]],
         "toImageButtonOptions": {"format": "png", "filename": f"rnnlab-{name}", "scale": 2}})
 
