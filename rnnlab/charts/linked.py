@@ -40,8 +40,10 @@ def step_by_step(prefix, state_change, attribution, hidden, words: Sequence[str]
     """The prediction after each word (a line per class), how far each word moved the state,
     each word's attribution and the hidden state (units by words), on one token axis.
 
-    Hovering a word shows all four at that word; clicking a line's point or a bar selects
-    the word (the page reads the selection); ``selected`` marks a word in every row.
+    Hovering a word shows all four at that word; clicking a point of the prediction
+    selects the word (the page reads the selection; Plotly selects on a click only in the
+    subplot of the first hovered trace, the prediction's); ``selected`` marks a word in
+    every row. The bars never dim on a click, as nothing in their rows gets selected.
     """
     p, n = finite(prefix), len(words)
     x, safe = list(range(n)), escaped(words)
@@ -51,9 +53,11 @@ def step_by_step(prefix, state_change, attribution, hidden, words: Sequence[str]
                                  line=dict(color=class_color(c), width=3), marker=dict(size=8),
                                  customdata=safe, hovertemplate=f"{name} %{{y:.0%}}<extra></extra>"))
     fig.add_trace(go.Bar(x=x, y=finite(state_change), yaxis="y2", marker_color=ACCENT, name=change_label,
+                         unselected=dict(marker=dict(opacity=1)),
                          showlegend=False, customdata=safe, hovertemplate=f"{change_label} %{{y:.3f}}<extra></extra>"))
     a = finite(attribution)
     fig.add_trace(go.Bar(x=x, y=a, yaxis="y3", name=attribution_label, showlegend=False, customdata=safe,
+                         unselected=dict(marker=dict(opacity=1)),
                          marker_color=[ACCENT if v >= 0 else "#999999" for v in np.nan_to_num(a)],
                          hovertemplate=f"{attribution_label} %{{y:+.3f}}<extra></extra>"))
     z = finite(hidden).T
