@@ -169,10 +169,12 @@ def edit_buttons(run_id: str, trace) -> None:
     default = selected_step()
     if default is None:
         default = edits.most_important(trace.attributions[ATTRIBUTION])
-    ui.choice("pin_swap_word", list(range(len(tokens))), default)
+    # The options are the labels themselves: a headline with as many words but others gets
+    # new options (a list of numbers with a new format_func would keep showing the old words).
+    labels = [f"{i + 1}: {token}" for i, token in enumerate(tokens)]
+    ui.choice("pin_swap_word", labels, labels[default])
     with cols[2]:
-        index = st.selectbox(tr("pin.swap_word"), list(range(len(tokens))), key="pin_swap_word",
-                             format_func=lambda i: f"{i + 1}: {tokens[i]}")
+        index = labels.index(st.selectbox(tr("pin.swap_word"), labels, key="pin_swap_word"))
         found = res.embedding_neighbour(run_id, trace.tokens[index].id)
         if found is None:
             st.caption(tr("pin.no_neighbour", word=ui.esc(tokens[index])))

@@ -60,7 +60,9 @@ def test_pin_edit_and_compare(runs):
     pinned_strip, strip = (h.value for h in at.html)                  # the two strips, pinned first
     assert pinned_strip.index("Federer") < pinned_strip.index("Wimbledon")
     assert strip.index("wimbledon") < strip.index("federer")
-    at.selectbox(key="pin_swap_word").set_value(3).run()             # "his", in the tiny run's vocabulary
+    position, word = at.selectbox(key="pin_swap_word").value.split(": ")
+    assert "title wimbledon third his wins federer".split()[int(position) - 1] == word   # labels follow the edit
+    at.selectbox(key="pin_swap_word").set_value("4: his").run()       # in the tiny run's vocabulary
     at.button(key="pin_swap").click().run()
     swapped = at.text_input(key="explore_headline").value.split()
     assert swapped[:3] == ["title", "wimbledon", "third"] and swapped[4:] == ["wins", "federer"]
