@@ -100,12 +100,12 @@ def step_numbers(numbers: edits.StepNumbers, names, n: int) -> None:
         top = int(numbers.probabilities.argmax())
         st.markdown(" · ".join((f"**{names[c]} {ui.pct(p, 0)}**" if c == top else f"{names[c]} {ui.pct(p, 0)}")
                                for c, p in enumerate(numbers.probabilities)))
-        parts = [tr("linked.change", value=f"{numbers.state_change:.3f}")]
-        parts += [f"{tr(f'attr.{k}')} {v:+.3f}" for k, v in numbers.attributions.items()]
+        parts = [tr("linked.change", value=ui.num(numbers.state_change, 3))]
+        parts += [f"{tr(f'attr.{k}')} {'+' if v >= 0 else ''}{ui.num(v, 3)}" for k, v in numbers.attributions.items()]
         st.caption(" · ".join(parts))
         if numbers.gate_means:
             st.caption(tr("linked.gates") + " " + " · ".join(
-                f"{tr(f'internal.{g}')} {v:.2f}" for g, v in numbers.gate_means.items()))
+                f"{tr(f'internal.{g}')} {ui.num(v, 2)}" for g, v in numbers.gate_means.items()))
 
 
 # -- pin and compare ----------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def edit_buttons(run_id: str, trace) -> None:
         else:
             st.button(tr("pin.swap", word=ui.esc(tokens[index]), other=ui.esc(found.word)), key="pin_swap", on_click=_edit,
                       args=(edits.swap_word(tokens, index, found.word),),
-                      help=tr("pin.swap_help", cosine=f"{found.cosine:.2f}"))
+                      help=tr("pin.swap_help", cosine=ui.num(found.cosine, 2)))
 
 
 def comparison(run_id: str, other, trace, names) -> None:
