@@ -2,8 +2,9 @@
 
 Hovering a word on the step-by-step chart shows every row's value at that word in one
 label; clicking the prediction at a word chooses it (Streamlit's ``on_select``): the
-step's numbers appear, the chart outlines the word and the link keeps it. Then the
-headline is pinned, reversed with one click, and the two are drawn together.
+step's numbers appear, the chart outlines the word, the word strip frames it and the
+link keeps it; a click on a bar of the first panel's state-change chart chooses another.
+Then the headline is pinned, reversed with one click, and the two are drawn together.
 """
 from __future__ import annotations
 
@@ -72,6 +73,15 @@ def test_hover_and_click_a_word_then_pin_and_reverse(server, browser):
     # The word strip of the first panel frames the same word.
     page.get_by_text("Word by word", exact=True).click()
     page.locator('[data-selected="true"]').get_by_text("third").wait_for(timeout=60_000)
+    settle(page)
+    # A click on the bar of "wins" in that panel's state-change chart chooses "wins" instead.
+    change = page.locator(".js-plotly-plot").filter(has=page.locator(".barlayer")).last
+    change.scroll_into_view_if_needed()
+    bar = change.locator(".barlayer .point").nth(1).bounding_box()
+    page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    page.locator('[data-selected="true"]').get_by_text("wins").wait_for(timeout=60_000)
+    _wait_for(lambda: "step=2" in page.url, "the new step in the link")
 
     # Pin, reverse with one click: both are drawn together.
     page.get_by_text("Pin and compare", exact=True).click()
