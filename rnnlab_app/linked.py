@@ -21,6 +21,7 @@ STEP, STEP_FOR, SLIDER, FIGURE = "explore_step", "explore_step_for", "linked_ste
 PIN, HEADLINE = "explore_pin", "explore_headline"
 NONE = -1                  # the slider's "no word chosen"
 ATTRIBUTION = "occlusion"  # what "the most important word" means: the drop without it
+SHOWN = 300                # characters of the pinned headline written out
 
 
 # -- the chosen word -----------------------------------------------------------------------
@@ -34,8 +35,8 @@ def sync_step(run_id: str, trace) -> int | None:
     kept while the headline stays, cleared by a new one; written back to the URL."""
     n, here = len(trace.tokens), (run_id, trace.text)
     if STEP_FOR not in st.session_state:
-        requested = ui.get_param("step")
-        st.session_state[STEP] = int(requested) - 1 if requested and requested.isdigit() else None
+        requested = ui.get_param("step") or ""
+        st.session_state[STEP] = int(requested) - 1 if requested.isascii() and requested.isdigit() else None
     elif st.session_state[STEP_FOR] != here:
         st.session_state[STEP] = None
     st.session_state[STEP_FOR] = here
@@ -86,7 +87,8 @@ def steps_panel(run_id: str, trace, names, words, layer, layer_label: str) -> No
     base = res.figure(run_id, "linked", lambda: charts.step_by_step(
         trace.prefix_probabilities, trace.state_change, trace.attributions[method], layer.hidden, words, names,
         probability_label=tr("linked.row.prediction"), change_label=tr("linked.row.change"),
-        attribution_label=attribution[:1].upper() + attribution[1:], hidden_label=tr("linked.row.hidden", layer=layer_label),
+        attribution_label=attribution[:1].upper() + attribution[1:],
+        hidden_label=tr("linked.row.hidden", layer=layer_label),
         unit_label=tr("chart.unit"), value_label=tr("chart.value")),
         trace.text, ui.lang(), layer.name, layer.direction)
     ui.chart(mark(base, run_id, "linked", trace.text, ui.lang(), layer.name, layer.direction), key=FIGURE,
@@ -112,8 +114,8 @@ def step_numbers(numbers: edits.StepNumbers, names, n: int) -> None:
 
 def pinned() -> str | None:
     """The pinned headline: from the link on a session's first run, then the person's."""
-    if PIN not in st.session_state:
-        st.session_state[PIN] = ui.get_param("pin")
+    if PIN not in st.session_state:      # cut as the headline box cuts a link's headline
+        st.session_state[PIN] = (ui.get_param("pin") or "")[:ui.MAX_HEADLINE_CHARS + 1] or None
     pin = st.session_state[PIN]
     ui.set_param("pin", pin and pin[:500])
     return pin
@@ -138,7 +140,7 @@ def pin_panel(run_id: str, trace, names) -> None:
         st.button(tr("pin.pin"), key="pin_pin", icon=":material/push_pin:", on_click=_pin, args=(trace.text,))
         return
     left, right = st.columns([3, 1], vertical_alignment="center")
-    left.markdown(tr("pin.pinned", text=ui.esc(pin)))
+    left.markdown(tr("pin.pinned", text=ui.esc(pin if len(pin) <= SHOWN else pin[:SHOWN] + "…")))
     right.button(tr("pin.unpin"), key="pin_unpin", on_click=_pin, args=(None,), icon=":material/close:")
     if pin != trace.text:
         right.button(tr("pin.repin"), key="pin_repin", on_click=_pin, args=(trace.text,))
@@ -179,9 +181,10 @@ def edit_buttons(run_id: str, trace) -> None:
         if found is None:
             st.caption(tr("pin.no_neighbour", word=ui.esc(tokens[index])))
         else:
-            st.button(tr("pin.swap", word=ui.esc(tokens[index]), other=ui.esc(found.word)), key="pin_swap", on_click=_edit,
+            st.button(tr("pin.swap", word=ui.esc(tokens[index]), other=ui.esc(found.word)), key="pin_swap",
+                      on_click=_edit,
                       args=(edits.swap_word(tokens, index, found.word),),
-                      help=tr("pin.swap_help", cosine=ui.num(found.cosine, 2)))
+                      help=tr("pin.swap_help", other=ui.esc(found.word), cosine=ui.num(found.cosine, 2)))
 
 
 def comparison(run_id: str, other, trace, names) -> None:

@@ -63,11 +63,27 @@ def test_pin_edit_and_compare(runs):
     position, word = at.selectbox(key="pin_swap_word").value.split(": ")
     assert "title wimbledon third his wins federer".split()[int(position) - 1] == word   # labels follow the edit
     at.selectbox(key="pin_swap_word").set_value("4: his").run()       # in the tiny run's vocabulary
-    at.button(key="pin_swap").click().run()
+    swap = at.button(key="pin_swap")
+    neighbour = swap.label.split("«")[-1].rstrip("»")
+    assert swap.help.startswith(f"«{neighbour}» is the word nearest") and "cosine" in swap.help
+    swap.click().run()
     swapped = at.text_input(key="explore_headline").value.split()
     assert swapped[:3] == ["title", "wimbledon", "third"] and swapped[4:] == ["wins", "federer"]
-    assert swapped[3] not in ("his", "", "[UNK]")
+    assert swapped[3] == neighbour and neighbour not in ("his", "", "[UNK]")
     at.button(key="pin_drop").click().run()
     assert len(at.text_input(key="explore_headline").value.split()) == 5
     at.button(key="pin_unpin").click().run()
     assert "pin" not in at.query_params and at.button(key="pin_pin")
+
+
+def test_bad_steps_and_pins_in_the_link(runs):
+    gru, _ = runs
+    for step in ("abc", "0", "-1", "3.5", "٣"):
+        at = open_page("explore", {"run": gru.run_id, "headline": HEADLINE, "panel": "linked", "step": step})
+        assert not at.exception and "Step " not in all_text(at) and "step" not in at.query_params, step
+    nasty = "<script>alert(1)</script> [x](javascript:alert(2)) " * 2000          # 100,000 characters
+    at = open_page("explore", {"run": gru.run_id, "headline": HEADLINE, "panel": "pin", "pin": nasty})
+    assert not at.exception
+    pinned = next(m.value for m in at.markdown if m.value.startswith("Pinned:"))
+    assert len(pinned) < 1000 and "<script>" not in pinned                  # cut, and never markup
+    assert "The pinned headline cannot be read" in all_text(at)            # too long to read: said so

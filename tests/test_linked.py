@@ -56,8 +56,8 @@ def test_the_pinned_comparison_overlays_both_and_names_both_words_per_position()
     assert len(lines) == 8 and sum(t.line.dash == "dash" for t in lines) == 4
     assert {t.name for t in lines if t.line.dash == "dash"} == {f"{c} (pinned)" for c in CLASS_NAMES}
     assert fig.layout.hoversubplots == "axis" and {t.xaxis or "x" for t in fig.data} == {"x"}
-    assert list(fig.layout.xaxis.ticktext) == ["oil<br><i>oil</i>", "&lt;b&gt;soars&lt;/b&gt;<br><i>&lt;i&gt;up&lt;/i&gt;</i>",
-                                               "again<br><i>–</i>"]
+    assert list(fig.layout.xaxis.ticktext) == [
+        "oil<br><i>oil</i>", "&lt;b&gt;soars&lt;/b&gt;<br><i>&lt;i&gt;up&lt;/i&gt;</i>", "again<br><i>–</i>"]
 
 
 @pytest.mark.parametrize("fig", [_figure(1), charts.pinned_comparison(np.full((2, 4), 0.25), np.full((2, 4), 0.25),
