@@ -1,0 +1,226 @@
+"""Small snapshots of a run's weights during training, for the training replay.
+
+A training keeps :data:`PER_EPOCH` snapshots per epoch (after equally spaced batches) and
+one of the final weights; the run saves them as ``snapshots.npz``. Each snapshot holds
+every weight after the embedding (recurrent layers, classifier) in float16: a few kB.
+
+The embedding table is the large part (100,000 x 50 for the quick preset), and a full
+copy per snapshot would cost 10 MB each. It is stored *backwards from the final table*,
+which the run's ``model.keras`` already holds: for each snapshot k before the last, the
+rows that change between snapshot k and k+1, with their values at k (float16). The table
+at snapshot k is the final table with the entries K-2, K-3, ..., k written over it in
+that order, so each row ends at its value after the first change following k, i.e. at
+its value at k. Rows a training never touches (the GloVe words of no training text,
+under :class:`rnnlab.row_adam.RowAdam`) cost nothing, and the last snapshot is the final
+model itself.
+
+A row is written only when it moved more than ``tolerance`` (in any component) away from
+the value the replay already has for it. The replayed table at every snapshot is then
+within ``tolerance`` of the true one (plus float16 rounding) and most rows of rare words,
+which move a little, are never stored. ``tolerance`` is :data:`TOLERANCE` times the
+final table's standard deviation.
+
+No TensorFlow here: the recorder reads :class:`rnnlab.reference.ModelWeights`.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .reference import CellWeights, LayerWeights, ModelWeights
+
+PER_EPOCH = 16
+FILE = "snapshots.npz"
+TOLERANCE = 0.02           # of the final embedding table's standard deviation
+_MAX_FILE_BYTES = 512 * 2**20
+
+
+class SnapshotError(ValueError):
+    """A run's snapshots file cannot be read."""
+
+
+@dataclass(frozen=True)
+class SnapshotPoint:
+    """Where in training a snapshot was taken."""
+
+    epoch: int
+    batch: int
+    samples: int            # training texts read so far
+
+
+def snapshot_batches(n_batches: int, per_epoch: int = PER_EPOCH) -> set[int]:
+    """The batches (1-based) of an epoch after which a snapshot is taken: equally spaced,
+    the last batch always among them; fewer when the epoch has fewer batches."""
+    return {math.ceil(n_batches * i / per_epoch) for i in range(1, per_epoch + 1)} - {0}
+
+
+# -- every weight but the embedding, by name --------------------------------------------
+
+def small_arrays(weights: ModelWeights) -> dict[str, np.ndarray]:
+    """The recurrent layers' and the classifier's arrays, each under a stable name."""
+    out = {"classifier/kernel": weights.classifier_kernel, "classifier/bias": weights.classifier_bias}
+    for i, layer in enumerate(weights.layers):
+        for direction in layer.directions:
+            cell: CellWeights = getattr(layer, direction)
+            for part in ("kernel", "recurrent_kernel", "bias"):
+                out[f"rnn/{i}/{direction}/{part}"] = getattr(cell, part)
+    return out
+
+
+def with_arrays(final: ModelWeights, arrays: dict[str, np.ndarray], embedding: np.ndarray) -> ModelWeights:
+    """``final``'s structure with the arrays of :func:`small_arrays` and ``embedding`` put in (float32)."""
+    def get(name):
+        return np.asarray(arrays[name], dtype=np.float32)
+
+    layers = []
+    for i, layer in enumerate(final.layers):
+        cells = {d: CellWeights(getattr(layer, d).cell, getattr(layer, d).units, get(f"rnn/{i}/{d}/kernel"),
+                                get(f"rnn/{i}/{d}/recurrent_kernel"), get(f"rnn/{i}/{d}/bias"),
+                                getattr(layer, d).reset_after) for d in layer.directions}
+        layers.append(LayerWeights(layer.name, layer.cell, layer.units, layer.bidirectional, layer.return_sequences,
+                                   cells["forward"], cells.get("backward")))
+    return ModelWeights(np.asarray(embedding, dtype=np.float32), final.masking, layers, get("classifier/kernel"),
+                        get("classifier/bias"))
+
+
+# -- the stored snapshots -------------------------------------------------------------------
+
+@dataclass
+class Snapshots:
+    """A run's snapshots; see the module docstring. ``rows[k]``/``values[k]`` (k < K-1): the
+    embedding rows written back over the final table to go from snapshot k+1 to k."""
+
+    points: list[SnapshotPoint]
+    total_samples: int                        # texts the whole training was to read
+    small: list[dict[str, np.ndarray]]        # per snapshot, float16
+    rows: list[np.ndarray]                    # int32, sorted
+    values: list[np.ndarray]                  # float16 (len(rows[k]), embed_dim)
+    tolerance: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def fraction(self, k: int) -> float:
+        """How much of the planned training snapshot k had seen (0..1)."""
+        return self.points[k].samples / self.total_samples if self.total_samples else 1.0
+
+    def embedding_rows(self, final_table: np.ndarray, k: int, ids: np.ndarray) -> np.ndarray:
+        """The rows ``ids`` of the embedding table at snapshot ``k`` (float32)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.array(final_table[ids], dtype=np.float32)
+        for j in range(len(self) - 2, k - 1, -1):
+            rows = self.rows[j]
+            where = np.searchsorted(rows, ids)
+            hit = (where < len(rows)) & (rows[np.minimum(where, len(rows) - 1)] == ids)
+            out[hit] = self.values[j][where[hit]]
+        return out
+
+    def weights(self, final: ModelWeights, k: int, ids: np.ndarray | None = None) -> tuple[ModelWeights, np.ndarray]:
+        """The model at snapshot ``k`` and the token ids to read it with.
+
+        With ``ids`` the embedding holds only those rows (the ids returned index them):
+        rebuilding a 100,000-row table for one headline would cost far more than reading it.
+        """
+        if not 0 <= k < len(self):
+            raise SnapshotError(f"no snapshot {k}: this run has {len(self)}")
+        if ids is None:
+            table = self.embedding_rows(final.embedding, k, np.arange(len(final.embedding)))
+            return with_arrays(final, self.small[k], table), None
+        unique, local = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+        table = self.embedding_rows(final.embedding, k, unique)
+        return with_arrays(final, self.small[k], table), local.reshape(np.shape(ids))
+
+    def nbytes(self) -> int:
+        return (sum(a.nbytes for s in self.small for a in s.values()) + sum(r.nbytes for r in self.rows)
+                + sum(v.nbytes for v in self.values))
+
+
+class SnapshotRecorder:
+    """Takes the snapshots during a training (numpy copies only: it holds no TensorFlow object).
+
+    ``record`` keeps the small arrays and, for the embedding, the rows that changed since the
+    previous snapshot with their previous values; ``finish`` drops the rows that moved less
+    than the tolerance, walking back from the final table.
+    """
+
+    def __init__(self, total_samples: int):
+        self.total_samples = total_samples
+        self.points: list[SnapshotPoint] = []
+        self.small: list[dict[str, np.ndarray]] = []
+        self._changes: list[tuple[np.ndarray, np.ndarray]] = []
+        self._table: np.ndarray | None = None
+
+    @property
+    def last_samples(self) -> int:
+        return self.points[-1].samples if self.points else 0
+
+    def record(self, weights: ModelWeights, point: SnapshotPoint) -> None:
+        table = np.array(weights.embedding, dtype=np.float32, copy=True)
+        if self._table is not None:
+            changed = np.flatnonzero((table != self._table).any(axis=1)).astype(np.int32)
+            self._changes.append((changed, self._table[changed].astype(np.float16)))
+        self._table = table
+        self.points.append(point)
+        self.small.append({k: np.asarray(v, dtype=np.float16) for k, v in small_arrays(weights).items()})
+
+    def finish(self, tolerance_fraction: float = TOLERANCE) -> Snapshots | None:
+        """The snapshots (the last one is the final model), or None when none was taken."""
+        if not self.points:
+            return None
+        table = self._table.copy()          # what the replay has, walking back from the final table
+        tolerance = float(tolerance_fraction * table.std()) if table.size else 0.0
+        rows, values = [], []
+        for changed, before in reversed(self._changes):
+            moved = np.abs(before.astype(np.float32) - table[changed]).max(axis=1, initial=0.0) > tolerance
+            keep, kept = changed[moved], before[moved]
+            table[keep] = kept
+            rows.append(keep)
+            values.append(kept)
+        return Snapshots(list(self.points), self.total_samples, list(self.small), rows[::-1], values[::-1],
+                         tolerance)
+
+
+# -- the file ---------------------------------------------------------------------------
+
+def save(snapshots: Snapshots, path: str | Path) -> None:
+    arrays = {"points": np.array([[p.epoch, p.batch, p.samples] for p in snapshots.points], dtype=np.int64),
+              "meta": np.frombuffer(json.dumps({"total_samples": snapshots.total_samples,
+                                                "tolerance": snapshots.tolerance,
+                                                "names": sorted(snapshots.small[0])}).encode(), dtype=np.uint8)}
+    for k, small in enumerate(snapshots.small):
+        arrays.update({f"small/{k}/{name}": value for name, value in small.items()})
+    for k, (rows, values) in enumerate(zip(snapshots.rows, snapshots.values)):
+        arrays[f"rows/{k}"], arrays[f"values/{k}"] = rows, values
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    with open(path, "wb") as f:
+        f.write(buffer.getvalue())
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def load(path: str | Path) -> Snapshots | None:
+    """A run's snapshots; None when the run has none (older runs); SnapshotError when damaged."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        if path.stat().st_size > _MAX_FILE_BYTES:
+            raise SnapshotError(f"{path.name} is larger than {_MAX_FILE_BYTES // 2**20} MB")
+        with np.load(path, allow_pickle=False) as npz:
+            meta = json.loads(npz["meta"].tobytes().decode())
+            points = [SnapshotPoint(*map(int, p)) for p in npz["points"]]
+            small = [{name: npz[f"small/{k}/{name}"] for name in meta["names"]} for k in range(len(points))]
+            rows = [npz[f"rows/{k}"] for k in range(len(points) - 1)]
+            values = [npz[f"values/{k}"] for k in range(len(points) - 1)]
+        return Snapshots(points, int(meta["total_samples"]), small, rows, values, float(meta["tolerance"]))
+    except SnapshotError:
+        raise
+    except Exception as exc:  # a truncated or foreign file: say so, never crash the reader
+        raise SnapshotError(f"{path.name} cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
