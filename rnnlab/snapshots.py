@@ -6,19 +6,21 @@ every weight after the embedding (recurrent layers, classifier) in float16: a fe
 
 The embedding table is the large part (100,000 x 50 for the quick preset), and a full
 copy per snapshot would cost 10 MB each. It is stored *backwards from the final table*,
-which the run's ``model.keras`` already holds: for each snapshot k before the last, the
-rows that change between snapshot k and k+1, with their values at k (float16). The table
-at snapshot k is the final table with the entries K-2, K-3, ..., k written over it in
-that order, so each row ends at its value after the first change following k, i.e. at
-its value at k. Rows a training never touches (the GloVe words of no training text,
-under :class:`rnnlab.row_adam.RowAdam`) cost nothing, and the last snapshot is the final
-model itself.
+which the run's ``model.keras`` already holds. For each snapshot k before the last, the
+rows that moved between snapshot k and k+1 are stored as the step back from their value
+at k+1 to their value at k: int8 steps times a float32 scale per row. The table at
+snapshot k is the final table with the steps of K-2, K-3, ..., k added in that order.
+Rows a training never touches (the GloVe words of no training text, under
+:class:`rnnlab.row_adam.RowAdam`) cost nothing, and the last snapshot is the final model
+itself, exactly.
 
-A row is written only when it moved more than ``tolerance`` (in any component) away from
-the value the replay already has for it. The replayed table at every snapshot is then
-within ``tolerance`` of the true one (plus float16 rounding) and most rows of rare words,
-which move a little, are never stored. ``tolerance`` is :data:`TOLERANCE` times the
-final table's standard deviation.
+A row is stored only when it moved more than ``tolerance`` (in any component) away from
+the value the replay already has for it, and its scale is at least ``tolerance``; the
+steps are computed from what the replay rebuilds, so errors do not add up. The replayed
+table at every snapshot is within ``tolerance`` of the true one in every component (plus
+float16 rounding of the recorded rows), and the many rows of rare words, which move a
+little, are never stored. ``tolerance`` is :data:`TOLERANCE` times the final table's
+standard deviation.
 
 No TensorFlow here: the recorder reads :class:`rnnlab.reference.ModelWeights`.
 """
@@ -37,7 +39,7 @@ from .reference import CellWeights, LayerWeights, ModelWeights
 
 PER_EPOCH = 16
 FILE = "snapshots.npz"
-TOLERANCE = 0.02           # of the final embedding table's standard deviation
+TOLERANCE = 0.05           # of the final embedding table's standard deviation
 _MAX_FILE_BYTES = 512 * 2**20
 
 
@@ -93,14 +95,15 @@ def with_arrays(final: ModelWeights, arrays: dict[str, np.ndarray], embedding: n
 
 @dataclass
 class Snapshots:
-    """A run's snapshots; see the module docstring. ``rows[k]``/``values[k]`` (k < K-1): the
-    embedding rows written back over the final table to go from snapshot k+1 to k."""
+    """A run's snapshots; see the module docstring. ``rows[k]``, ``steps[k]``, ``scales[k]``
+    (k < K-1): the embedding rows that go back from snapshot k+1 to k, by ``steps * scales``."""
 
     points: list[SnapshotPoint]
     total_samples: int                        # texts the whole training was to read
     small: list[dict[str, np.ndarray]]        # per snapshot, float16
     rows: list[np.ndarray]                    # int32, sorted
-    values: list[np.ndarray]                  # float16 (len(rows[k]), embed_dim)
+    steps: list[np.ndarray]                   # int8 (len(rows[k]), embed_dim)
+    scales: list[np.ndarray]                  # float32 (len(rows[k]),)
     tolerance: float = 0.0
 
     def __len__(self) -> int:
@@ -118,7 +121,7 @@ class Snapshots:
             rows = self.rows[j]
             where = np.searchsorted(rows, ids)
             hit = (where < len(rows)) & (rows[np.minimum(where, len(rows) - 1)] == ids)
-            out[hit] = self.values[j][where[hit]]
+            out[hit] += _step_back(self.steps[j][where[hit]], self.scales[j][where[hit]])
         return out
 
     def weights(self, final: ModelWeights, k: int, ids: np.ndarray | None = None) -> tuple[ModelWeights, np.ndarray]:
@@ -138,7 +141,7 @@ class Snapshots:
 
     def nbytes(self) -> int:
         return (sum(a.nbytes for s in self.small for a in s.values()) + sum(r.nbytes for r in self.rows)
-                + sum(v.nbytes for v in self.values))
+                + sum(v.nbytes for v in self.steps) + sum(v.nbytes for v in self.scales))
 
 
 class SnapshotRecorder:
@@ -175,15 +178,25 @@ class SnapshotRecorder:
             return None
         table = self._table.copy()          # what the replay has, walking back from the final table
         tolerance = float(tolerance_fraction * table.std()) if table.size else 0.0
-        rows, values = [], []
+        rows, steps, scales = [], [], []
         for changed, before in reversed(self._changes):
-            moved = np.abs(before.astype(np.float32) - table[changed]).max(axis=1, initial=0.0) > tolerance
-            keep, kept = changed[moved], before[moved]
-            table[keep] = kept
+            back = before.astype(np.float32) - table[changed]
+            largest = np.abs(back).max(axis=1, initial=0.0)
+            moved = largest > tolerance
+            keep, back = changed[moved], back[moved]
+            scale = np.maximum(largest[moved] / 127, tolerance).astype(np.float32)
+            step = np.clip(np.rint(back / scale[:, None]), -127, 127).astype(np.int8)
+            table[keep] += _step_back(step, scale)
             rows.append(keep)
-            values.append(kept)
-        return Snapshots(list(self.points), self.total_samples, list(self.small), rows[::-1], values[::-1],
-                         tolerance)
+            steps.append(step)
+            scales.append(scale)
+        return Snapshots(list(self.points), self.total_samples, list(self.small), rows[::-1], steps[::-1],
+                         scales[::-1], tolerance)
+
+
+def _step_back(steps: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """The stored step back of each row (the recorder and the replay compute it the same way)."""
+    return steps.astype(np.float32) * scales[:, None]
 
 
 # -- the file ---------------------------------------------------------------------------
@@ -195,8 +208,8 @@ def save(snapshots: Snapshots, path: str | Path) -> None:
                                                 "names": sorted(snapshots.small[0])}).encode(), dtype=np.uint8)}
     for k, small in enumerate(snapshots.small):
         arrays.update({f"small/{k}/{name}": value for name, value in small.items()})
-    for k, (rows, values) in enumerate(zip(snapshots.rows, snapshots.values)):
-        arrays[f"rows/{k}"], arrays[f"values/{k}"] = rows, values
+    for k, parts in enumerate(zip(snapshots.rows, snapshots.steps, snapshots.scales)):
+        arrays[f"rows/{k}"], arrays[f"steps/{k}"], arrays[f"scales/{k}"] = parts
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     with open(path, "wb") as f:
@@ -218,9 +231,43 @@ def load(path: str | Path) -> Snapshots | None:
             points = [SnapshotPoint(*map(int, p)) for p in npz["points"]]
             small = [{name: npz[f"small/{k}/{name}"] for name in meta["names"]} for k in range(len(points))]
             rows = [npz[f"rows/{k}"] for k in range(len(points) - 1)]
-            values = [npz[f"values/{k}"] for k in range(len(points) - 1)]
-        return Snapshots(points, int(meta["total_samples"]), small, rows, values, float(meta["tolerance"]))
+            steps = [npz[f"steps/{k}"] for k in range(len(points) - 1)]
+            scales = [npz[f"scales/{k}"] for k in range(len(points) - 1)]
+        return Snapshots(points, int(meta["total_samples"]), small, rows, steps, scales, float(meta["tolerance"]))
     except SnapshotError:
         raise
     except Exception as exc:  # a truncated or foreign file: say so, never crash the reader
         raise SnapshotError(f"{path.name} cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+# -- what the replay returns (plain data: pages unpickle it without TensorFlow) -----------
+
+@dataclass(frozen=True)
+class ReplayIndex:
+    """A run's snapshots as the replay's slider shows them."""
+
+    count: int
+    samples: list[int]             # texts read at each snapshot
+    total_samples: int
+    complete: bool                 # the last snapshot is the end of the planned training
+
+    def fraction(self, k: int) -> float:
+        return self.samples[k] / self.total_samples if self.total_samples else 1.0
+
+
+@dataclass(frozen=True)
+class ReplayFrame:
+    """How the network read one text at snapshot ``k``: what Explore draws for the replay."""
+
+    run_id: str
+    text: str
+    k: int
+    tokens: list                               # rnnlab.tracedata.TokenInfo
+    probabilities: np.ndarray                  # (4,)
+    prefix_probabilities: np.ndarray           # (T, 4): after tokens 1..t, each prefix alone
+    occlusion: np.ndarray                      # (T,): the predicted class's drop with token t as [UNK]
+    layers: list = field(default_factory=list) # rnnlab.tracedata.LayerTrace, hidden states only
+
+    @property
+    def predicted_index(self) -> int:
+        return int(np.argmax(self.probabilities))

@@ -191,6 +191,16 @@ def neighbours(run_id: str, text: str, step: int | None = None, k: int = 10):
     return _computed("neighbours", run_id, text, step, k)
 
 
+def replay_index(run_id: str):
+    """The snapshots the run kept for the training replay (rnnlab.snapshots.ReplayIndex), or None."""
+    return _computed("replay_index", run_id)
+
+
+def replay(run_id: str, text: str, k: int):
+    """How the run read ``text`` at snapshot ``k`` of its training (rnnlab.snapshots.ReplayFrame)."""
+    return _computed("replay", run_id, text, int(k))
+
+
 def projection_basis(run_id: str):
     """The run's 2-D PCA basis (rnnlab.tracedata.ProjectionBasis)."""
     return _computed("projection_basis", run_id)
