@@ -119,6 +119,8 @@ class Snapshots:
         out = np.array(final_table[ids], dtype=np.float32)
         for j in range(len(self) - 2, k - 1, -1):
             rows = self.rows[j]
+            if not len(rows):
+                continue
             where = np.searchsorted(rows, ids)
             hit = (where < len(rows)) & (rows[np.minimum(where, len(rows) - 1)] == ids)
             out[hit] += _step_back(self.steps[j][where[hit]], self.scales[j][where[hit]])

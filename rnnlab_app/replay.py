@@ -64,6 +64,8 @@ def frame(run_id: str, text: str, k: int, key: str):
         return res.replay(run_id, text, k)
     except InputError as exc:
         st.warning(tr("explore.bad_text", error=ui.esc(exc)))
+    except RunStoreError as exc:
+        st.warning(tr("replay.damaged", error=ui.esc(exc)), icon=":material/broken_image:")
     return None
 
 

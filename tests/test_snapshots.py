@@ -72,7 +72,8 @@ def test_the_last_snapshot_is_the_final_model_and_the_others_stay_within_the_tol
 def test_only_a_texts_rows_are_rebuilt_and_they_equal_the_whole_tables():
     found, truth = _recorded(_walk(), snap.TOLERANCE)
     ids = np.array([[5, 17, 5], [499, 0, 17]])
-    for k in range(len(found)):
+    found.rows[1], found.steps[1], found.scales[1] = (a[:0] for a in (found.rows[1], found.steps[1], found.scales[1]))
+    for k in range(len(found)):           # (a step where no row moved more than the tolerance)
         whole, _ = found.weights(truth[-1], k)
         part, local = found.weights(truth[-1], k, ids)
         assert len(part.embedding) == 4
