@@ -58,7 +58,7 @@ def slider(index: ReplayIndex, key: str) -> int:
                             format_func=lambda k: label(index, k), help=tr("replay.slider_help"))
 
 
-def frame(run_id: str, text: str, k: int, key: str):
+def frame(run_id: str, text: str, k: int):
     """The run's reading of ``text`` at snapshot ``k``, or None after saying why it cannot be read."""
     try:
         return res.replay(run_id, text, k)
@@ -116,7 +116,7 @@ def player(run_id: str, text: str, index: ReplayIndex, key: str, full: bool = Tr
             else:
                 st.button(tr("replay.play"), key=f"{key}.play", icon=":material/play_arrow:",
                           help=tr("replay.play_help"), on_click=_start, args=(key,))
-        found = frame(run_id, text, k, key)
+        found = frame(run_id, text, k)
         if found is None:
             return
         names = ui.class_names()
