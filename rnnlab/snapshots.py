@@ -16,13 +16,14 @@ Rows a training never touches (the GloVe words of no training text, under
 itself, exactly.
 
 A row is stored only when it moved more than ``tolerance`` (in any component) away from
-the value the replay already has for it, in int8 steps of ``2 * tolerance`` (more for a
-row that moved over 254 tolerances between two snapshots: 1/127 of its move); the steps
+the value the replay already has for it, in int8 steps of ``tolerance`` (or 1/127 of its
+move, for a row that moved further than 127 tolerances between two snapshots); the steps
 are computed from what the replay rebuilds, so errors do not add up. The replayed table
-at every snapshot is within ``tolerance`` of the true one in every component (or half a
-step, for such a row), plus float16 rounding of the recorded rows. The many rows of rare
-words, which move a little, are never stored, and coarse steps compress well.
-``tolerance`` is :data:`TOLERANCE` times the final table's standard deviation.
+at every snapshot is within ``tolerance`` of the true one in every component, plus
+float16 rounding of the recorded rows. The many rows of rare words, which move a little,
+are never stored. (Steps of twice the tolerance would be coarser but leave no margin: a
+row stored that way crosses the tolerance again at its next small move, and more rows end
+up stored.) ``tolerance`` is :data:`TOLERANCE` times the final table's standard deviation.
 
 No TensorFlow here: the recorder reads :class:`rnnlab.reference.ModelWeights`.
 """
@@ -41,7 +42,7 @@ from .reference import CellWeights, LayerWeights, ModelWeights
 
 PER_EPOCH = 16
 FILE = "snapshots.npz"
-TOLERANCE = 0.05           # of the final embedding table's standard deviation
+TOLERANCE = 0.1            # of the final embedding table's standard deviation (see the docstring)
 _MAX_FILE_BYTES = 512 * 2**20
 
 
@@ -111,10 +112,6 @@ class Snapshots:
     def __len__(self) -> int:
         return len(self.points)
 
-    def fraction(self, k: int) -> float:
-        """How much of the planned training snapshot k had seen (0..1)."""
-        return self.points[k].samples / self.total_samples if self.total_samples else 1.0
-
     def embedding_rows(self, final_table: np.ndarray, k: int, ids: np.ndarray) -> np.ndarray:
         """The rows ``ids`` of the embedding table at snapshot ``k`` (float32)."""
         ids = np.asarray(ids, dtype=np.int64)
@@ -142,10 +139,6 @@ class Snapshots:
         unique, local = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
         table = self.embedding_rows(final.embedding, k, unique)
         return with_arrays(final, self.small[k], table), local.reshape(np.shape(ids))
-
-    def nbytes(self) -> int:
-        return (sum(a.nbytes for s in self.small for a in s.values()) + sum(r.nbytes for r in self.rows)
-                + sum(v.nbytes for v in self.steps) + sum(v.nbytes for v in self.scales))
 
 
 class SnapshotRecorder:
@@ -188,7 +181,7 @@ class SnapshotRecorder:
             largest = np.abs(back).max(axis=1, initial=0.0)
             moved = largest > tolerance
             keep, back = changed[moved], back[moved]
-            scale = np.maximum(largest[moved] / 127, 2 * tolerance).astype(np.float32)   # error <= scale / 2
+            scale = np.maximum(largest[moved] / 127, tolerance).astype(np.float32)   # error <= scale / 2
             step = np.clip(np.rint(back / scale[:, None]), -127, 127).astype(np.int8)
             table[keep] += _step_back(step, scale)
             rows.append(keep)
