@@ -167,3 +167,25 @@ def test_an_older_run_without_snapshots_loads_and_has_no_replay(make_run, run_st
     (store.path("older-run") / snap.FILE).write_bytes(b"\x00" * 10)
     with pytest.raises(RunStoreError, match="snapshots.npz cannot be read"):
         store.snapshots("older-run")
+
+
+def _library_entries():
+    from test_nasty_inputs import entries
+    return entries("library")
+
+
+@pytest.mark.parametrize("entry", _library_entries())
+def test_nasty_text_replays_or_gets_a_clear_message(make_run, tracer_of, entry):
+    from rnnlab.analysis.replay import replay
+    from rnnlab.errors import InputError
+
+    tracer = tracer_of(make_run())
+    if entry["expect"] == "error":
+        with pytest.raises(InputError) as info:
+            replay(tracer, entry["input"], 0)
+        assert "\n" not in str(info.value) and len(str(info.value)) < 200
+        return
+    found = replay(tracer, entry["input"], 0)
+    assert found.tokens and abs(float(found.probabilities.sum()) - 1.0) < 1e-4
+    assert np.isfinite(found.prefix_probabilities).all() and np.isfinite(found.occlusion).all()
+    assert found.layers[0].hidden.shape[0] == len(found.tokens)
