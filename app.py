@@ -14,6 +14,7 @@ import streamlit as st
 from rnnlab.config import PRESETS
 from rnnlab_app import explain
 from rnnlab_app import resources as res
+from rnnlab_app import teacher
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
 
@@ -84,11 +85,14 @@ def main() -> None:
         st.Page(ui.PAGES["explore"], title=tr("nav.explore"), icon=":material/search:", url_path="explore"),
         st.Page(ui.PAGES["compare"], title=tr("nav.compare"), icon=":material/compare:", url_path="compare"),
         st.Page(ui.PAGES["data"], title=tr("nav.data"), icon=":material/table_chart:", url_path="data"),
+        st.Page(ui.PAGES["challenge"], title=tr("challenge.nav"), icon=":material/emoji_events:",
+                url_path="challenge"),
     ]
     page = st.navigation(pages, position="sidebar")
     with st.sidebar:
         ui.language_switch()
         ui.projector_switch()
+        teacher.sidebar()
         st.caption(tr("sidebar.about"))
     ui.projector_style()
     page.run()

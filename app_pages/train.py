@@ -13,13 +13,9 @@ from rnnlab.config import (EMBEDDING_CHOICES, GLOVE_DIM, PRESETS, TEXT_FIELDS, C
 from rnnlab.jobs import DISCARDED, FAILED, FINISHED, QUEUED, REUSED, RUNNING, STOPPED
 from rnnlab.runs import RunStoreError
 from rnnlab_app import resources as res
+from rnnlab_app import teacher
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
-
-ui.keep_params("train")
-st.title(tr("train.title"))
-st.markdown(tr("train.intro"))
-ui.flash()
 
 FIELDS = [f.name for f in fields(RunConfig)]
 # The form sets the two embeddings fields with one choice (EMBEDDING_CHOICES), keyed EMBEDDINGS_KEY.
@@ -113,14 +109,17 @@ def job_panel(job_id: str) -> None:
     panel()
 
 
-jobs = [j for j in st.session_state.get("jobs", []) if res.queue().get(j) is not None]
-current = jobs[-1] if jobs else None
-if current:
-    job_panel(current)
-    if res.queue().get(current).state not in (QUEUED, RUNNING):
-        if st.button(tr("train.clear"), key="clear-job", type="tertiary", icon=":material/close:"):
-            st.session_state["jobs"] = jobs[:-1]
-            st.rerun()
+def current_job() -> str | None:
+    """The person's newest training (drawn live), with a button to put a finished one away."""
+    jobs = [j for j in st.session_state.get("jobs", []) if res.queue().get(j) is not None]
+    current = jobs[-1] if jobs else None
+    if current:
+        job_panel(current)
+        if res.queue().get(current).state not in (QUEUED, RUNNING):
+            if st.button(tr("train.clear"), key="clear-job", type="tertiary", icon=":material/close:"):
+                st.session_state["jobs"] = jobs[:-1]
+                st.rerun()
+    return current
 
 
 # -- the form ---------------------------------------------------------------------------
@@ -177,155 +176,170 @@ def _on_preset() -> None:
     _apply(PRESETS[name])
 
 
-ag, data_error = res.data()
-active = current is not None and res.queue().get(current).active
-with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
-    if ag is None:
-        ui.no_data(data_error)
-    else:
-        requested = ui.get_param("preset")
-        if requested and requested not in PRESETS:
-            st.warning(tr("train.unknown_preset", preset=ui.esc(requested[:60])))
-            requested = None
-        if "train_preset" not in st.session_state:
-            st.session_state["train_preset"] = requested or ui.remembered("preset", "quick")
-            if requested and requested != ui.remembered("preset"):
-                ui.remember("cfg", None)
-        if EMBEDDINGS_KEY not in st.session_state or any(f"cfg.{name}" not in st.session_state
-                                                          for name in FORM_FIELDS):
-            try:
-                kept = RunConfig.from_dict(ui.remembered("cfg")) if ui.remembered("cfg") else None
-            except ConfigError:      # remembered from an older version of the settings
-                kept = None
-            _apply(kept or PRESETS[st.session_state["train_preset"]])
-        st.selectbox(tr("train.preset"), list(PRESETS), key="train_preset", format_func=ui.preset_label,
-                     on_change=_on_preset, help=tr("train.preset_help"))
-        preset_name = st.session_state["train_preset"]
-        ui.remember("preset", preset_name)
-        ui.set_param("preset", preset_name)
-        st.caption(ui.preset_description(preset_name))
+def form_fields(ag) -> bool:
+    """The form's fields in three groups; True when it was submitted."""
+    with st.form("train_form", enter_to_submit=False, border=False):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            st.markdown(f"**{tr('train.group_model')}**")
+            st.selectbox(tr("field.cell"), cells.CELL_NAMES, key="cfg.cell", format_func=cells.label,
+                         help=tr("field.cell_help"))
+            st.number_input(tr("field.units"), *RANGES["units"], step=1, key="cfg.units",
+                            help=tr("field.units_help"))
+            st.number_input(tr("field.layers"), *RANGES["layers"], step=1, key="cfg.layers",
+                            help=tr("field.layers_help"))
+            st.checkbox(tr("field.bidirectional"), key="cfg.bidirectional", help=tr("field.bidirectional_help"))
+            st.number_input(tr("field.embed_dim"), *RANGES["embed_dim"], step=1, key="cfg.embed_dim",
+                            help=tr("field.embed_dim_help"))
+            st.radio(tr("field.embeddings"), list(EMBEDDING_CHOICES), key=EMBEDDINGS_KEY,
+                     format_func=lambda c: tr(f"field.embeddings.{c}"), help=tr("field.embeddings_help"))
+            st.caption(tr("train.glove_dim", dim=GLOVE_DIM))
+        with c2:
+            st.markdown(f"**{tr('train.group_text')}**")
+            st.radio(tr("field.text"), TEXT_FIELDS, key="cfg.text", format_func=lambda f: tr(f"field.text.{f}"),
+                     help=tr("field.text_help"))
+            st.checkbox(tr("field.add_titles"), key="cfg.add_titles", help=tr("field.add_titles_help"))
+            st.checkbox(tr("field.masking"), key="cfg.masking", help=tr("field.masking_help"))
+            st.number_input(tr("field.train_size"), *RANGES["train_size"], step=100, key="cfg.train_size",
+                            help=tr("field.train_size_help", available=ui.num(len(ag.train))))
+        with c3:
+            st.markdown(f"**{tr('train.group_training')}**")
+            st.number_input(tr("field.epochs"), *RANGES["epochs"], step=1, key="cfg.epochs",
+                            help=tr("field.epochs_help"))
+            st.number_input(tr("field.batch_size"), *RANGES["batch_size"], step=8, key="cfg.batch_size",
+                            help=tr("field.batch_size_help"))
+            st.checkbox(tr("field.bucketing"), key="cfg.bucketing", help=tr("field.bucketing_help"))
+            st.number_input(tr("field.learning_rate"), *RANGES["learning_rate"], step=0.0005,
+                            format="%.5f", key="cfg.learning_rate", help=tr("field.learning_rate_help"))
+        with st.expander(tr("train.more")):
+            m1, m2, m3 = st.columns(3)
+            m1.number_input(tr("field.vocab_size"), *RANGES["vocab_size"], step=1000, key="cfg.vocab_size",
+                            help=tr("field.vocab_size_help"))
+            m2.number_input(tr("field.max_length"), *RANGES["max_length"], step=1, key="cfg.max_length",
+                            help=tr("field.max_length_help"))
+            m3.number_input(tr("field.seed"), *RANGES["seed"], step=1, key="cfg.seed",
+                            help=tr("field.seed_help"))
+            if "mixed_precision" in FIELDS:
+                m1.checkbox(tr("field.mixed_precision"), key="cfg.mixed_precision",
+                            help=tr("field.mixed_precision_help"))
+        return st.form_submit_button(tr("train.submit"), type="primary", key="train_submit",
+                                          icon=":material/play_arrow:")
 
-        embeddings_note = _fit_embeddings()
-        with st.form("train_form", enter_to_submit=False, border=False):
-            c1, c2, c3 = st.columns(3)
-            with c1:
-                st.markdown(f"**{tr('train.group_model')}**")
-                st.selectbox(tr("field.cell"), cells.CELL_NAMES, key="cfg.cell", format_func=cells.label,
-                             help=tr("field.cell_help"))
-                st.number_input(tr("field.units"), *RANGES["units"], step=1, key="cfg.units",
-                                help=tr("field.units_help"))
-                st.number_input(tr("field.layers"), *RANGES["layers"], step=1, key="cfg.layers",
-                                help=tr("field.layers_help"))
-                st.checkbox(tr("field.bidirectional"), key="cfg.bidirectional", help=tr("field.bidirectional_help"))
-                st.number_input(tr("field.embed_dim"), *RANGES["embed_dim"], step=1, key="cfg.embed_dim",
-                                help=tr("field.embed_dim_help"))
-                st.radio(tr("field.embeddings"), list(EMBEDDING_CHOICES), key=EMBEDDINGS_KEY,
-                         format_func=lambda c: tr(f"field.embeddings.{c}"), help=tr("field.embeddings_help"))
-                st.caption(tr("train.glove_dim", dim=GLOVE_DIM))
-            with c2:
-                st.markdown(f"**{tr('train.group_text')}**")
-                st.radio(tr("field.text"), TEXT_FIELDS, key="cfg.text", format_func=lambda f: tr(f"field.text.{f}"),
-                         help=tr("field.text_help"))
-                st.checkbox(tr("field.add_titles"), key="cfg.add_titles", help=tr("field.add_titles_help"))
-                st.checkbox(tr("field.masking"), key="cfg.masking", help=tr("field.masking_help"))
-                st.number_input(tr("field.train_size"), *RANGES["train_size"], step=100, key="cfg.train_size",
-                                help=tr("field.train_size_help", available=ui.num(len(ag.train))))
-            with c3:
-                st.markdown(f"**{tr('train.group_training')}**")
-                st.number_input(tr("field.epochs"), *RANGES["epochs"], step=1, key="cfg.epochs",
-                                help=tr("field.epochs_help"))
-                st.number_input(tr("field.batch_size"), *RANGES["batch_size"], step=8, key="cfg.batch_size",
-                                help=tr("field.batch_size_help"))
-                st.checkbox(tr("field.bucketing"), key="cfg.bucketing", help=tr("field.bucketing_help"))
-                st.number_input(tr("field.learning_rate"), *RANGES["learning_rate"], step=0.0005,
-                                format="%.5f", key="cfg.learning_rate", help=tr("field.learning_rate_help"))
-            with st.expander(tr("train.more")):
-                m1, m2, m3 = st.columns(3)
-                m1.number_input(tr("field.vocab_size"), *RANGES["vocab_size"], step=1000, key="cfg.vocab_size",
-                                help=tr("field.vocab_size_help"))
-                m2.number_input(tr("field.max_length"), *RANGES["max_length"], step=1, key="cfg.max_length",
-                                help=tr("field.max_length_help"))
-                m3.number_input(tr("field.seed"), *RANGES["seed"], step=1, key="cfg.seed",
-                                help=tr("field.seed_help"))
-                if "mixed_precision" in FIELDS:
-                    m1.checkbox(tr("field.mixed_precision"), key="cfg.mixed_precision",
-                                help=tr("field.mixed_precision_help"))
-            submitted = st.form_submit_button(tr("train.submit"), type="primary", key="train_submit",
-                                              icon=":material/play_arrow:")
-        if submitted:
-            try:
-                config = _form_config()
-            except ConfigError as exc:
-                st.error(tr("train.bad_config", error=ui.esc(_readable(str(exc)))))
-            else:
-                ui.remember("cfg", config.to_dict())
-                if embeddings_note:
-                    st.session_state["flash"] = ("info", tr(embeddings_note, dim=GLOVE_DIM))
-                ui.submit_training(config)
-                st.rerun()
+
+def new_run_form(current: str | None) -> None:
+    ag, data_error = res.data()
+    active = current is not None and res.queue().get(current).active
+    with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):
+        if ag is None:
+            ui.no_data(data_error)
+        else:
+            requested = ui.get_param("preset")
+            if requested and requested not in PRESETS:
+                st.warning(tr("train.unknown_preset", preset=ui.esc(requested[:60])))
+                requested = None
+            if "train_preset" not in st.session_state:
+                st.session_state["train_preset"] = requested or ui.remembered("preset", "quick")
+                if requested and requested != ui.remembered("preset"):
+                    ui.remember("cfg", None)
+            if EMBEDDINGS_KEY not in st.session_state or any(f"cfg.{name}" not in st.session_state
+                                                              for name in FORM_FIELDS):
+                try:
+                    kept = RunConfig.from_dict(ui.remembered("cfg")) if ui.remembered("cfg") else None
+                except ConfigError:      # remembered from an older version of the settings
+                    kept = None
+                _apply(kept or PRESETS[st.session_state["train_preset"]])
+            st.selectbox(tr("train.preset"), list(PRESETS), key="train_preset", format_func=ui.preset_label,
+                         on_change=_on_preset, help=tr("train.preset_help"))
+            preset_name = st.session_state["train_preset"]
+            ui.remember("preset", preset_name)
+            ui.set_param("preset", preset_name)
+            st.caption(ui.preset_description(preset_name))
+
+            embeddings_note = _fit_embeddings()
+            submitted = form_fields(ag)
+            if submitted:
+                try:
+                    config = _form_config()
+                except ConfigError as exc:
+                    st.error(tr("train.bad_config", error=ui.esc(_readable(str(exc)))))
+                else:
+                    ui.remember("cfg", config.to_dict())
+                    if embeddings_note:
+                        st.session_state["flash"] = ("info", tr(embeddings_note, dim=GLOVE_DIM))
+                    ui.submit_training(config)
+                    st.rerun()
 
 
 # -- everyone's trainings -----------------------------------------------------------------
 
-others = [j for j in res.queue().jobs() if j.active and j.job_id != current]
-if others:
-    st.subheader(tr("train.server_jobs"))
-    st.caption(tr("train.server_jobs_note"))
-    st.dataframe(pd.DataFrame([{
-        tr("runs.col.run"): j.run_id, tr("train.col.state"): tr(f"state.{j.state}"),
-        tr("train.col.progress"): j.snapshot().progress.fraction} for j in others]),
-        hide_index=True, column_config={tr("train.col.progress"): st.column_config.ProgressColumn(
-            min_value=0.0, max_value=1.0, format="percent")})
+def server_jobs(current: str | None) -> None:
+    others = [j for j in res.queue().jobs() if j.active and j.job_id != current]
+    if others:
+        st.subheader(tr("train.server_jobs"))
+        st.caption(tr("train.server_jobs_note"))
+        st.dataframe(pd.DataFrame([{
+            tr("runs.col.run"): j.run_id, tr("train.col.state"): tr(f"state.{j.state}"),
+            tr("train.col.progress"): j.snapshot().progress.fraction} for j in others]),
+            hide_index=True, column_config={tr("train.col.progress"): st.column_config.ProgressColumn(
+                min_value=0.0, max_value=1.0, format="percent")})
 
 
 # -- saved runs ------------------------------------------------------------------------------
 
-st.header(tr("runs.title"))
-runs = ui.runs_first(res.list_runs())     # ready-trained (preset) runs first
-if not runs:
-    st.info(tr("runs.none"))
-else:
-    frame = res.runs_frame(runs)
-    names = {c: tr(f"runs.col.{c}") for c in frame.columns}
-    shown = frame.rename(columns=names)
-    for col in ("test_accuracy", "titles_accuracy", "headlines_accuracy"):
-        shown[names[col]] = frame[col].astype(float) * 100
-    shown[names["cell"]] = frame["cell"].map(lambda c: cells.label(c) if c else None)
-    shown[names["text"]] = frame["text"].map(lambda f: tr(f"field.text.{f}") if f else None)
-    shown[names["model"]] = [ui.describe(r.config) if r.config else "" for r in runs]
-    st.dataframe(shown, hide_index=True, placeholder="–", column_order=[names[c] for c in (
-        "run", "model", "test_accuracy", "headlines_accuracy", "titles_accuracy", "train_seconds", "train_size",
-        "epochs", "batch_size", "bucketing", "learning_rate", "damaged")], column_config={
-        names["test_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
-        names["titles_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
-        names["headlines_accuracy"]: st.column_config.NumberColumn(format="%.1f%%",
-                                                                    help=tr("runs.col.headlines_accuracy_help")),
-        names["train_seconds"]: st.column_config.NumberColumn(format="%.1f s"),
-        names["model"]: st.column_config.TextColumn(width="large")})
-    st.caption(tr("runs.table_note"))
-
-    by_id = {r.run_id: r for r in runs}
-    if st.session_state.get("train_pick") not in by_id:
-        st.session_state["train_pick"] = runs[0].run_id
-    pick = st.selectbox(tr("runs.pick"), list(by_id), key="train_pick",
-                        format_func=lambda rid: ui.run_label(by_id.get(rid), rid))
-    info = by_id[pick]
-    if not info.ok:
-        st.error(tr("runs.damaged", run=ui.esc(pick), problem=ui.esc(info.damaged)))
+def saved_runs() -> None:
+    st.header(tr("runs.title"))
+    runs = ui.runs_first(res.list_runs())     # ready-trained (preset) runs first
+    if not runs:
+        st.info(tr("runs.none"))
     else:
-        c1, c2 = st.columns([1, 2])
-        if c1.button(tr("train.explore_this"), key="pick-explore", type="primary", icon=":material/search:"):
-            ui.switch_page("explore", run=pick)
-        with c2:
-            ui.run_downloads(pick, key="pick-dl")
-        with st.expander(tr("runs.details"), expanded=False):
-            try:
-                history = res.store().history(pick)
-            except RunStoreError as exc:
-                st.error(str(exc))
-            else:
-                ui.history_curves(history, key=f"hist-{pick}")
-                ui.evaluation(info.metrics, key=f"pick-eval-{pick}")
+        frame = res.runs_frame(runs)
+        names = {c: tr(f"runs.col.{c}") for c in frame.columns}
+        shown = frame.rename(columns=names)
+        for col in ("test_accuracy", "titles_accuracy", "headlines_accuracy"):
+            shown[names[col]] = frame[col].astype(float) * 100
+        shown[names["cell"]] = frame["cell"].map(lambda c: cells.label(c) if c else None)
+        shown[names["text"]] = frame["text"].map(lambda f: tr(f"field.text.{f}") if f else None)
+        shown[names["model"]] = [ui.describe(r.config) if r.config else "" for r in runs]
+        st.dataframe(shown, hide_index=True, placeholder="–", column_order=[names[c] for c in (
+            "run", "model", "test_accuracy", "headlines_accuracy", "titles_accuracy", "train_seconds", "train_size",
+            "epochs", "batch_size", "bucketing", "learning_rate", "damaged")], column_config={
+            names["test_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
+            names["titles_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
+            names["headlines_accuracy"]: st.column_config.NumberColumn(format="%.1f%%",
+                                                                        help=tr("runs.col.headlines_accuracy_help")),
+            names["train_seconds"]: st.column_config.NumberColumn(format="%.1f s"),
+            names["model"]: st.column_config.TextColumn(width="large")})
+        st.caption(tr("runs.table_note"))
+
+        by_id = {r.run_id: r for r in runs}
+        if st.session_state.get("train_pick") not in by_id:
+            st.session_state["train_pick"] = runs[0].run_id
+        pick = st.selectbox(tr("runs.pick"), list(by_id), key="train_pick",
+                            format_func=lambda rid: ui.run_label(by_id.get(rid), rid))
+        info = by_id[pick]
+        if not info.ok:
+            st.error(tr("runs.damaged", run=ui.esc(pick), problem=ui.esc(info.damaged)))
+        else:
+            c1, c2 = st.columns([1, 2])
+            if c1.button(tr("train.explore_this"), key="pick-explore", type="primary", icon=":material/search:"):
+                ui.switch_page("explore", run=pick)
+            with c2:
+                ui.run_downloads(pick, key="pick-dl")
+            with st.expander(tr("runs.details"), expanded=False):
+                try:
+                    history = res.store().history(pick)
+                except RunStoreError as exc:
+                    st.error(str(exc))
+                else:
+                    ui.history_curves(history, key=f"hist-{pick}")
+                    ui.evaluation(info.metrics, key=f"pick-eval-{pick}")
+        if teacher.is_teacher():
+            delete_run(pick)
+        else:
+            teacher.only_teacher_note()
+
+
+def delete_run(pick: str) -> None:
     with st.popover(tr("runs.delete"), icon=":material/delete:"):
         st.markdown(tr("runs.delete_confirm", run=ui.esc(pick)))
         if st.button(tr("runs.delete_yes", run=pick), key="delete-run", type="primary"):
@@ -336,3 +350,17 @@ else:
             else:
                 st.session_state["flash"] = ("success", tr("runs.deleted", run=ui.esc(pick)))
                 st.rerun()
+
+
+def main() -> None:
+    ui.keep_params("train")
+    st.title(tr("train.title"))
+    st.markdown(tr("train.intro"))
+    ui.flash()
+    current = current_job()
+    new_run_form(current)
+    server_jobs(current)
+    saved_runs()
+
+
+main()

@@ -36,6 +36,7 @@ PAGES = {  # url path -> file, for links and switch_page
     "explore": "app_pages/explore.py",
     "compare": "app_pages/compare.py",
     "data": "app_pages/data.py",
+    "challenge": "app_pages/challenge.py",
 }
 # Which URL parameters each page carries (besides ``lang``).
 PAGE_PARAMS = {

@@ -18,9 +18,12 @@ APP = ROOT / "app.py"
 TINY = dict(units=8, embed_dim=8, train_size=400, epochs=1, batch_size=32, vocab_size=2000, max_length=32)
 
 
-def open_page(page: str = "home", query: dict | None = None, timeout: float = 60) -> AppTest:
-    """A fresh session on ``page``, as if opened from a link carrying ``query``."""
+def open_page(page: str = "home", query: dict | None = None, timeout: float = 60, teacher: bool = False) -> AppTest:
+    """A fresh session on ``page``, as if opened from a link carrying ``query``; ``teacher``:
+    logged in with the teacher's password (AppTest has no client address: a student otherwise)."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
+    if teacher:
+        at.session_state["teacher_logged_in"] = True
     if page == "home":
         at.query_params.update(query or {})
         return at.run()

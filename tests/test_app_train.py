@@ -128,7 +128,7 @@ def test_unknown_preset_in_the_url_says_so(store):
 def test_delete_a_run_from_the_table(store):
     config = RunConfig(**TINY, text="title", seed=3)
     store.save_result(train(config))
-    at = open_page("train")
+    at = open_page("train", teacher=True)
     assert at.selectbox(key="train_pick").value == config.run_id()
     at.button(key="delete-run").click().run()
     assert not at.exception

@@ -47,7 +47,7 @@ def test_one_bad_run_file_takes_no_page_down(store, damage):
                         ("compare", {"runs": f"{good},{bad}"}), ("home", {})):
         at = open_page(page, query)
         assert not at.exception, (page, [e.value for e in at.exception])
-    at = open_page("train")
+    at = open_page("train", teacher=True)
     at.selectbox(key="train_pick").set_value(bad).run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value.replace("\\", "") for e in at.error]          # Markdown escapes off
@@ -72,7 +72,7 @@ def test_delete_on_a_read_only_store_says_so(store, monkeypatch, error):
     """Finding 6 (issue 16): Delete on a read-only store (or without permission) showed an
     uncaught OSError traceback on Train."""
     own, good, bad = store
-    at = open_page("train")
+    at = open_page("train", teacher=True)
     at.selectbox(key="train_pick").set_value(bad).run()
 
     def refuse(src, dst):
@@ -91,7 +91,7 @@ def test_a_badly_named_folder_can_be_deleted_from_the_page(store):
     but deleting it failed."""
     own, good, bad = store
     (own.root / "Not A Run").mkdir()
-    at = open_page("train")
+    at = open_page("train", teacher=True)
     at.selectbox(key="train_pick").set_value("Not A Run").run()
     assert any("not a valid run id" in e.value for e in at.error), all_text(at)
     at.button(key="delete-run").click().run()

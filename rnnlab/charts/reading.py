@@ -1,0 +1,131 @@
+"""One headline, read word by word: hidden-state heatmaps, the prediction after each word, state change, the state's path."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..config import CLASS_NAMES
+from .style import ACCENT, FONT_SIZE, GATE_SCALE, STATE_SCALE, escaped, finite, shorten, token_axis, class_color, style
+
+
+def state_heatmap(values, words: Sequence[str], *, title: str | None = None, kind: str = "state",
+                  unit_label: str = "Unit", token_label: str = "Token", value_label: str = "Value",
+                  zmax: float | None = None, angle_from: int = 12) -> go.Figure:
+    """Units (rows) by tokens (columns); hover gives unit, token and value.
+
+    ``kind="state"`` uses the diverging scale centred on 0 (symmetric range);
+    ``kind="gate"`` uses the sequential scale from 0 to 1.
+    """
+    z = finite(values)
+    if z.ndim != 2:
+        raise ValueError(f"values must be 2-D (tokens, units), got shape {z.shape}")
+    n_tokens, n_units = z.shape
+    if n_tokens != len(words):
+        raise ValueError(f"{len(words)} words for {n_tokens} tokens")
+    grid = z.T  # rows = units
+    safe = escaped(words)
+    custom = np.array([[safe[t] for t in range(n_tokens)] for _ in range(n_units)], dtype=object)
+    if kind == "gate":
+        scale, zmin, top, mid = GATE_SCALE, 0.0, 1.0, None
+    else:
+        sizes = np.abs(grid[np.isfinite(grid)])
+        top = zmax if zmax is not None else (float(sizes.max()) if sizes.size and sizes.max() > 0 else 1.0)
+        scale, zmin, mid = STATE_SCALE, -top, 0.0
+    fig = go.Figure(go.Heatmap(
+        z=grid, x=list(range(n_tokens)), y=list(range(n_units)), customdata=custom,
+        colorscale=scale, zmin=zmin, zmax=top, zmid=mid,
+        colorbar=dict(title=dict(text=value_label, side="right"), thickness=18, tickfont=dict(size=16)),
+        hovertemplate=f"{unit_label} %{{y}}<br>{token_label} %{{x}}: %{{customdata}}<br>"
+                      f"{value_label} %{{z:.3f}}<extra></extra>",
+        xgap=1 if n_tokens <= 40 else 0, ygap=1 if n_units <= 32 else 0))
+    token_axis(fig, words, angle_from=angle_from)
+    fig.update_yaxes(title_text=unit_label, autorange="reversed",
+                     dtick=1 if n_units <= 16 else (4 if n_units <= 64 else 16))
+    height = int(min(900, max(300, 140 + 14 * n_units + (60 if n_tokens > 12 else 0))))
+    return style(fig, title, height=height)
+
+
+def prefix_probabilities(prefix, words: Sequence[str], class_names: Sequence[str] = CLASS_NAMES, *,
+                         title: str | None = None, token_label: str = "After reading",
+                         probability_label: str = "Probability", angle_from: int = 12) -> go.Figure:
+    """The class probabilities after each token: how the prediction forms while reading."""
+    p = finite(prefix)
+    fig = go.Figure()
+    for c, name in enumerate(class_names):
+        fig.add_trace(go.Scatter(
+            x=list(range(len(words))), y=p[:, c], mode="lines+markers", name=name,
+            line=dict(color=class_color(c), width=4), marker=dict(size=9),
+            customdata=escaped(words), hovertemplate=f"{name}<br>%{{customdata}}: %{{y:.1%}}<extra></extra>"))
+    token_axis(fig, words, angle_from=angle_from)
+    fig.update_xaxes(title_text=token_label)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text=probability_label)
+    style(fig, title, height=400)
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return fig
+
+
+def state_change(values, words: Sequence[str], *, title: str | None = None, token_label: str = "Token",
+                 value_label: str = "How much the state moved") -> go.Figure:
+    """One bar per token: how far reading it moved the hidden state."""
+    v = finite(values)
+    fig = go.Figure(go.Bar(x=list(range(len(words))), y=v, marker_color=ACCENT, customdata=escaped(words),
+                           hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"))
+    token_axis(fig, words)
+    fig.update_xaxes(title_text=token_label)
+    fig.update_yaxes(title_text=value_label, rangemode="tozero")
+    return style(fig, title, height=360)
+
+
+def projection_path(points, words: Sequence[str], *, title: str | None = None, background=None,
+                    background_labels=None, centroids=None, class_names: Sequence[str] = CLASS_NAMES,
+                    centroid_label: str = "typical {cls} headline",
+                    x_label: str = "Direction 1", y_label: str = "Direction 2",
+                    path_label: str = "This headline", start_label: str = "start",
+                    end_label: str = "end") -> go.Figure:
+    """The headline's path through the run's PCA plane, one labelled point per token.
+
+    ``background`` (N, 2) with ``background_labels`` (N,) draws final states of other
+    headlines in their class colours; ``centroids`` (one (x, y) or None per class) marks
+    where a typical headline of each class ends, so the end of the path can be read
+    against them.
+    """
+    xy = finite(points)
+    fig = go.Figure()
+    if centroids is not None:
+        for c, name in enumerate(class_names):
+            point = centroids[c] if c < len(centroids) else None
+            if point is None:
+                continue
+            fig.add_trace(go.Scatter(
+                x=[point[0]], y=[point[1]], mode="markers+text", name=centroid_label.format(cls=name),
+                text=[name], textposition="bottom center", textfont=dict(size=FONT_SIZE, color=class_color(c)),
+                marker=dict(size=26, color=class_color(c), opacity=0.85, symbol="square",
+                            line=dict(color="white", width=2)), showlegend=False,
+                hovertemplate=f"{centroid_label.format(cls=name)}<extra></extra>"))
+    if background is not None and len(background):
+        bg = finite(background)
+        labels = np.asarray(background_labels if background_labels is not None else np.zeros(len(bg)), int)
+        for c, name in enumerate(class_names):
+            sel = labels == c
+            if sel.any():
+                fig.add_trace(go.Scattergl(x=bg[sel, 0], y=bg[sel, 1], mode="markers", name=name,
+                                           marker=dict(size=6, color=class_color(c), opacity=0.35),
+                                           hoverinfo="skip"))
+    if len(xy):
+        fig.add_trace(go.Scatter(
+            x=xy[:, 0], y=xy[:, 1], mode="lines+markers+text", name=path_label,
+            text=[shorten(w) for w in words], textposition="top center", textfont=dict(size=16),
+            line=dict(color=ACCENT, width=3), marker=dict(size=10, color=ACCENT),
+            customdata=escaped(words), hovertemplate="%{customdata}<br>(%{x:.2f}, %{y:.2f})<extra></extra>"))
+        fig.add_trace(go.Scatter(x=[xy[0, 0]], y=[xy[0, 1]], mode="markers", name=start_label,
+                                 marker=dict(size=18, symbol="circle-open", color=ACCENT, line=dict(width=3)),
+                                 hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[xy[-1, 0]], y=[xy[-1, 1]], mode="markers", name=end_label,
+                                 marker=dict(size=20, symbol="star", color=ACCENT), hoverinfo="skip"))
+    fig.update_xaxes(title_text=x_label, zeroline=True)
+    fig.update_yaxes(title_text=y_label, zeroline=True)
+    style(fig, title, height=560)
+    fig.update_layout(legend=dict(orientation="h", y=-0.2, x=0.5, xanchor="center"))
+    return fig
