@@ -18,12 +18,12 @@ from rnnlab import cells, charts, vocabulary
 from rnnlab.data import DataError
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain, linked
+from rnnlab_app import explain, linked, replay
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
 
-PANELS = ("reading", "linked", "pin", "inside", "path", "neurons", "padding", "memory", "neighbours", "downloads")
+PANELS = ("reading", "linked", "pin", "inside", "path", "neurons", "padding", "memory", "neighbours", "replay", "downloads")
 TOKEN_CHARTS = ("prefix", "change", "hidden", "internal")     # x: the words; the chosen word is outlined
 SELECTABLE = ("prefix", "change")                             # a click on a point or bar chooses its word
 
@@ -297,6 +297,17 @@ def neighbours_panel(run_id, trace, names) -> None:
                        args=(nb.title, nb.true_class), help=tr("neighbours.open_help"))
 
 
+def replay_panel(run_id, trace) -> None:
+    """The same headline read by the network as it learned (the snapshots its training kept)."""
+    st.subheader(tr("replay.title"))
+    index = replay.index_of(run_id)
+    if index is None:
+        st.info(tr("replay.none"), icon=":material/history:")
+        return
+    st.markdown(tr("replay.intro", n=index.count))
+    replay.player(run_id, trace.text, index, key="explore_replay")
+
+
 def downloads_panel(run_id, trace) -> None:
     st.markdown(tr("explore.download_trace"))
     ui.trace_downloads(trace, key="trace-dl")
@@ -374,6 +385,8 @@ def main() -> None:
         memory_panel(run_id, trace, names)
     elif panel == "neighbours":
         neighbours_panel(run_id, trace, names)
+    elif panel == "replay":
+        replay_panel(run_id, trace)
     else:
         downloads_panel(run_id, trace)
 

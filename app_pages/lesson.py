@@ -17,7 +17,7 @@ from rnnlab.config import CLASS_NAMES
 from rnnlab.errors import InputError
 from rnnlab.jobs import DISCARDED, FAILED, QUEUED, STOPPED
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain, lesson
+from rnnlab_app import explain, lesson, replay
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
@@ -194,6 +194,21 @@ def pending(section: str, config, place: str | None = None) -> None:
         train_button(section, config, place)
 
 
+# -- the first step's training replay ----------------------------------------------------
+
+def training_replay(section: str, text: str) -> None:
+    """The step's network reading the headline at the snapshots its training kept (a slider)."""
+    run_id = lesson.section_config(section).run_id()
+    if not text.strip() or not res.store().info(run_id).ok:
+        return
+    index = replay.index_of(run_id)
+    if index is None:
+        return
+    st.subheader(tr("replay.title"))
+    st.markdown(tr("replay.lesson", n=index.count))
+    replay.player(run_id, text, index, key=f"lesson_replay.{section}", full=False)
+
+
 # -- the masking step's padding test -------------------------------------------------------
 
 def padding_test(text: str) -> None:
@@ -333,6 +348,8 @@ def main() -> None:
             st.markdown(tr(f"lesson.{section}.body"))
         with right:
             experiment(section, text)
+        if section == "simple-rnn":
+            training_replay(section, text)
         if section == "masking":
             padding_test(text)
         st.info(tr(f"lesson.{section}.question"), icon=":material/lightbulb:")

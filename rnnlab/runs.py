@@ -1,7 +1,8 @@
 """The run store: one folder per trained run.
 
 ``<store>/<run_id>/`` holds ``model.keras``, ``config.json``, ``history.json`` and
-``metrics.json``. A run is written into a hidden temporary folder beside it and
+``metrics.json`` (and, for runs trained since the training replay, ``snapshots.npz``:
+:mod:`rnnlab.snapshots`). A run is written into a hidden temporary folder beside it and
 renamed into place only when every file is complete, so a crash (even SIGKILL while
 saving) never leaves a folder that looks like a whole run. Run ids are checked
 against a strict pattern, so nothing outside the store is ever read or written.
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from .config import ConfigError, RunConfig
 from .run_checks import file_size_problem, history_problem, metrics_problem, model_zip_problem
+from .snapshots import FILE as SNAPSHOTS_FILE, SnapshotError, Snapshots, load as load_snapshots, save as save_snapshots
 
 RUN_FILES = ("model.keras", "config.json", "history.json", "metrics.json")
 _RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -141,7 +143,8 @@ class RunStore:
         return self.path(run_id).is_dir()
 
     # -- writing ---------------------------------------------------------------------
-    def save(self, run_id: str, model: keras.Model, config: RunConfig, history: dict, metrics: dict) -> Path:
+    def save(self, run_id: str, model: keras.Model, config: RunConfig, history: dict, metrics: dict,
+             snapshots: Snapshots | None = None) -> Path:
         """Write a run atomically; an existing run of that id is replaced."""
         final = self.path(run_id)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -152,6 +155,8 @@ class RunStore:
             model.save(tmp / "model.keras")
             _write_json(tmp / "history.json", history)
             _write_json(tmp / "metrics.json", metrics)
+            if snapshots is not None:
+                save_snapshots(snapshots, tmp / SNAPSHOTS_FILE)
             _write_json(tmp / "config.json", config.to_dict())   # last: its presence marks completion
             _fsync_dir(tmp)
             self._install(tmp, final)
@@ -169,7 +174,8 @@ class RunStore:
         """
         if run_id is None:
             run_id = result.config.run_id() + (PARTIAL_SUFFIX if result.stopped_early else "")
-        self.save(run_id, result.model, result.config, result.history, result.metrics)
+        self.save(run_id, result.model, result.config, result.history, result.metrics,
+                  getattr(result, "snapshots", None))
         return run_id
 
     def _install(self, tmp: Path, final: Path) -> None:
@@ -333,6 +339,14 @@ class RunStore:
         if problem:
             raise RunStoreError(f"run {run_id!r} is damaged: model.keras {problem}")
         return LoadedRun(run_id, info.config, model, history, info.metrics, info.path)
+
+    def snapshots(self, run_id: str) -> Snapshots | None:
+        """The run's snapshots for the training replay; None for a run without them (trained
+        before they were kept); RunStoreError when the file is damaged."""
+        try:
+            return load_snapshots(self.path(run_id) / SNAPSHOTS_FILE)
+        except SnapshotError as exc:
+            raise RunStoreError(f"run {run_id!r}: {exc}") from None
 
 
 def _fsync_dir(path: Path) -> None:

@@ -62,7 +62,7 @@ class ComputeWorker:
 
     EXPOSED = frozenset({"ping", "device", "open_run", "trace", "padding_demo", "neuron_contexts",
                          "projection_basis", "tracing_counts", "loads", "token_lengths",
-                         "memory", "neighbours", "corpus_builds", "embedding_neighbour",
+                         "memory", "neighbours", "corpus_builds", "embedding_neighbour", "replay_index", "replay",
                          "submit", "stop", "job", "jobs", "position"})
 
     def __init__(self):
@@ -148,6 +148,14 @@ class ComputeWorker:
         """How often this worker computed the run's state matrix for neighbours."""
         from .analysis.memory import corpus_builds
         return corpus_builds(self._tracer(root, run_id))
+
+    def replay_index(self, root: str, run_id: str):
+        from .analysis.replay import replay_index
+        return replay_index(self._tracer(root, run_id))
+
+    def replay(self, root: str, run_id: str, text: str, k: int):
+        from .analysis.replay import replay
+        return replay(self._tracer(root, run_id), text, k)
 
     def projection_basis(self, root: str, run_id: str):
         from .analysis.projection import projection_basis

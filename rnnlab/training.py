@@ -27,7 +27,9 @@ from .headlines import (HeadlinesError, HeadlinesScore, LabelledHeadlines, defau
                         score)
 from .models import build_model, complete_vocabulary, learn_vocabulary, token_model, vectorize
 from .progress import Progress, TrainingCallback
+from .reference import extract_model_weights
 from .row_adam import RowAdam
+from .snapshots import SnapshotPoint, SnapshotRecorder, Snapshots, snapshot_batches
 from .step_memory import dismantle_step, empty_variables
 from .vocabulary import TRAINED_WORDS
 
@@ -43,6 +45,7 @@ class TrainResult:
     samples_per_second: float
     stopped_early: bool = False
     stop_reason: str = ""
+    snapshots: Snapshots | None = None      # the weights during training, for the replay
 
 
 # -- input pipeline ------------------------------------------------------------------
@@ -264,6 +267,8 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
     clock = 0.0                       # seconds spent in train steps and batch preparation
     fused_kernels = None
     log_every = max(1, n_batches // 50)
+    recorder, snapshot_after = SnapshotRecorder(total), snapshot_batches(n_batches)
+    snapshot_seconds = 0.0            # counted in clock too: the snapshots' share of training time
     for epoch in range(1, config.epochs + 1):
         batches = plan_batches(lengths, batch_size, config.bucketing, rng)
         history["padding_fraction"].append(padding_fraction(lengths, batches))
@@ -299,6 +304,9 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
                 history["batches"].append({"epoch": epoch, "batch": b, "samples": progress.samples_seen,
                                            "seconds": round(clock, 3), "loss": progress.loss,
                                            "accuracy": progress.accuracy})
+            if b in snapshot_after:
+                seconds = take_snapshot(recorder, model, SnapshotPoint(epoch, b, progress.samples_seen))
+                clock, snapshot_seconds = clock + seconds, snapshot_seconds + seconds
             emit("on_batch_end", progress)
         if seen:
             val = evaluate(model, prepared.validation, tokens, misclassified=0)
@@ -310,6 +318,12 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
         if stop_reason:
             break
 
+    started = time.perf_counter()
+    if progress.samples_seen and recorder.last_samples != progress.samples_seen:   # stopped between snapshots
+        take_snapshot(recorder, model, SnapshotPoint(progress.epoch, progress.batch, progress.samples_seen))
+    snapshots = recorder.finish()
+    seconds = time.perf_counter() - started
+    clock, snapshot_seconds = clock + seconds, snapshot_seconds + seconds
     emit("on_phase", Progress("evaluate", epoch=progress.epoch, epochs=config.epochs,
                               samples_seen=progress.samples_seen, total_samples=total,
                               elapsed_seconds=clock, message="Evaluating on the test set"))
@@ -326,6 +340,7 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
         "mixed_precision": prepared.mixed_precision, "cudnn": bool(fused_kernels),
         "stopped_early": bool(stop_reason),
         "stop_reason": stop_reason,
+        "snapshot_seconds": round(snapshot_seconds, 3),
         TRAINED_WORDS: prepared.trained_words,
     })
     done = Progress("done", epoch=progress.epoch, epochs=config.epochs, samples_seen=progress.samples_seen,
@@ -336,7 +351,14 @@ def train(config: RunConfig, data: AgNews | None = None, callbacks=(), stop: thr
     if fused_kernels is not None:          # the step was traced (it ran at least once)
         dismantle_step(step)
     return TrainResult(config, model, history, metrics, device, clock, metrics["samples_per_second"],
-                       bool(stop_reason), stop_reason)
+                       bool(stop_reason), stop_reason, snapshots)
+
+
+def take_snapshot(recorder: SnapshotRecorder, model: keras.Model, point: SnapshotPoint) -> float:
+    """Copy the model's weights into ``recorder``; the seconds it took (training time too)."""
+    started = time.perf_counter()
+    recorder.record(extract_model_weights(model), point)
+    return time.perf_counter() - started
 
 
 def uses_fused_rnn_kernels(step) -> bool:

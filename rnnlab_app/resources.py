@@ -208,6 +208,16 @@ def embedding_neighbour(run_id: str, token_id: int):
     return _computed("embedding_neighbour", run_id, int(token_id))
 
 
+def replay_index(run_id: str):
+    """The snapshots the run kept for the training replay (rnnlab.snapshots.ReplayIndex), or None."""
+    return _computed("replay_index", run_id)
+
+
+def replay(run_id: str, text: str, k: int):
+    """How the run read ``text`` at snapshot ``k`` of its training (rnnlab.snapshots.ReplayFrame)."""
+    return _computed("replay", run_id, text, int(k))
+
+
 def projection_basis(run_id: str):
     """The run's 2-D PCA basis (rnnlab.tracedata.ProjectionBasis)."""
     return _computed("projection_basis", run_id)

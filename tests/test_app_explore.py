@@ -166,3 +166,32 @@ def test_the_word_strip_marks_where_a_glove_run_knows_each_word(make_run, run_st
     at = open_page("explore", {"run": run.run_id, "headline": headline})
     assert not at.exception
     assert "data-source" not in at.html[0].value and "known from the training texts" not in all_text(at)
+
+
+def test_the_training_replay_moves_through_the_snapshots(runs):
+    gru, _ = runs
+    at = open_page("explore", {"run": gru.run_id, "headline": HEADLINE, "panel": "replay"})
+    assert not at.exception
+    slider = at.select_slider(key="explore_replay")
+    assert slider.value == len(slider.options) - 1 and slider.options[-1] == "all of training"
+    assert slider.options[0] == "after 1/13"
+    end = [h.value for h in at.html]
+    assert chart_types(at).count("heatmap") == 1 and "At this point it reads the headline as" in all_text(at)
+    at = slider.set_value(0).run()
+    assert not at.exception and [h.value for h in at.html] != end     # the word strip of the first snapshot
+
+
+def test_a_run_without_snapshots_opens_with_the_replay_hidden(runs, tmp_path, monkeypatch):
+    import shutil
+
+    from rnnlab.snapshots import FILE
+
+    older = tmp_path / "older-run"            # a run trained before snapshots were kept
+    shutil.copytree(runs[0].path, older)
+    (older / FILE).unlink()
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
+    at = open_page("explore", {"run": older.name, "headline": HEADLINE, "panel": "replay"})
+    assert not at.exception
+    assert not at.select_slider and not [b for b in at.button if b.key == "explore_replay.play"]
+    assert "kept no snapshots of its training" in all_text(at)
+    assert next(m for m in at.metric if m.label == "Predicted topic").value    # the rest of the page works

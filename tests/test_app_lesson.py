@@ -276,3 +276,19 @@ def test_ready_trained_runs_are_offered_first(make_run, run_store, monkeypatch):
     at = open_page("home")
     assert any(c.value.startswith("Ready-trained: ") and f"of the {len(PRESETS)} presets" in c.value
                for c in at.caption)
+
+
+def test_the_first_step_replays_its_training_with_a_slider(lesson_store):
+    ensure_run(lesson_store, "simple-rnn")
+    at = open_page("lesson", {"headline": "Oil prices rise as stocks fall in the US"})   # words 400 titles know
+    assert not at.exception
+    slider = at.select_slider(key="lesson_replay.simple-rnn")
+    assert slider.options[-1] == "all of training" and slider.value == len(slider.options) - 1
+    assert "Training replay: the network as it learned" in [s.value for s in at.subheader]
+    assert not [b for b in at.button if b.key and b.key.startswith("lesson_replay")]     # the small replay: no Play
+    def frame(at):            # the answer ("At this point it reads ...") and the word strip
+        return [m.value for m in at.markdown if "At this point" in m.value], at.html[-1].value
+
+    end = frame(at)
+    at = slider.set_value(0).run()
+    assert not at.exception and frame(at) != end and frame(at)[0]     # the first snapshot's reading
