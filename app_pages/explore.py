@@ -23,7 +23,8 @@ from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
 
-PANELS = ("reading", "linked", "pin", "inside", "path", "neurons", "padding", "memory", "neighbours", "replay", "downloads")
+PANELS = ("reading", "linked", "pin", "inside", "path", "neurons", "padding", "memory", "neighbours", "replay",
+          "downloads")
 TOKEN_CHARTS = ("prefix", "change", "hidden", "internal")     # x: the words; the chosen word is outlined
 SELECTABLE = ("prefix", "change")                             # a click on a point or bar chooses its word
 
