@@ -25,7 +25,7 @@ are never stored. (Steps of twice the tolerance would be coarser but leave no ma
 row stored that way crosses the tolerance again at its next small move, and more rows end
 up stored.) ``tolerance`` is :data:`TOLERANCE` times the final table's standard deviation.
 
-No TensorFlow here: the recorder reads :class:`rnnlab.reference.ModelWeights`.
+No TensorFlow here: the recorder reads :class:`rnnlab.weights.ModelWeights`.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .reference import CellWeights, LayerWeights, ModelWeights
+from .weights import CellWeights, LayerWeights, ModelWeights
 
 PER_EPOCH = 16
 FILE = "snapshots.npz"

@@ -27,7 +27,7 @@ from .headlines import (HeadlinesError, HeadlinesScore, LabelledHeadlines, defau
                         score)
 from .models import build_model, complete_vocabulary, learn_vocabulary, token_model, vectorize
 from .progress import Progress, TrainingCallback
-from .reference import extract_model_weights
+from .weights import extract_model_weights
 from .row_adam import RowAdam
 from .snapshots import SnapshotPoint, SnapshotRecorder, Snapshots, snapshot_batches
 from .step_memory import dismantle_step, empty_variables

@@ -32,7 +32,7 @@ class LayerShapes:
 def layer_shapes(config: RunConfig, weights=None) -> list[LayerShapes]:
     """Per recurrent layer the shapes of S_t, X_t, W_H and W_I.
 
-    ``weights``: a :class:`rnnlab.reference.ModelWeights` to read the real kernel shapes
+    ``weights``: a :class:`rnnlab.weights.ModelWeights` to read the real kernel shapes
     from; without it they follow from the config (the same numbers).
     """
     out = []

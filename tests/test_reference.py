@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from rnnlab import reference as R
+from rnnlab import weights as W
 from rnnlab.cells import CELL_NAMES, CELLS
 from rnnlab.config import RunConfig
 from rnnlab.data import load_ag_news
@@ -59,7 +60,7 @@ def test_reference_matches_keras(headlines, cell, masking, layers, bidirectional
     vocabulary, texts = headlines
     model = random_model(cell, masking, layers, bidirectional, vocabulary, seed=len(texts) + layers)
     ids, lengths = padded(model, texts)
-    weights = R.extract_model_weights(model)
+    weights = W.extract_model_weights(model)
     assert weights.masking is masking
     assert [lw.name for lw in weights.layers] == [f"rnn_{i}" for i in range(1, layers + 1)]
     runs, probs = R.forward(weights, ids)
@@ -89,8 +90,8 @@ def test_single_sequences_and_internals(headlines, cell):
     vocabulary, texts = headlines
     model = random_model(cell, True, 1, True, vocabulary, units=5, seed=3)
     ids, lengths = padded(model, texts)
-    lw = R.extract_weights(model)[0]
-    x = R.extract_model_weights(model).embedding[ids]
+    lw = W.extract_weights(model)[0]
+    x = W.extract_model_weights(model).embedding[ids]
     batch = R.run_cell(lw.forward, x, lengths=lengths)
     step = {"lstm": R.lstm, "gru": R.gru, "simple_rnn": R.simple_rnn}[cell]
     for b, length in enumerate(lengths):
@@ -126,7 +127,7 @@ def test_single_sequences_and_internals(headlines, cell):
 
 def test_masked_steps_carry_the_state():
     rng = np.random.default_rng(0)
-    w = R.CellWeights("gru", 3, rng.normal(size=(4, 9)), rng.normal(size=(3, 9)), rng.normal(size=(2, 9)))
+    w = W.CellWeights("gru", 3, rng.normal(size=(4, 9)), rng.normal(size=(3, 9)), rng.normal(size=(2, 9)))
     x = rng.normal(size=(1, 5, 4))
     mask = np.array([[True, False, True, True, False]])
     run = R.gru(w, x, mask=mask)
@@ -142,10 +143,10 @@ def test_masked_steps_carry_the_state():
 
 def test_unsupported_layers_are_refused():
     model = keras.Sequential([keras.Input((None, 3)), keras.layers.SimpleRNN(2, activation="relu", name="rnn_1")])
-    with pytest.raises(R.UnsupportedLayerError, match="not tanh"):
-        R.extract_weights(model)
-    with pytest.raises(R.UnsupportedLayerError, match="no recurrent layers"):
-        R.extract_weights(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))
+    with pytest.raises(W.UnsupportedLayerError, match="not tanh"):
+        W.extract_weights(model)
+    with pytest.raises(W.UnsupportedLayerError, match="no recurrent layers"):
+        W.extract_weights(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
@@ -156,6 +157,6 @@ def test_gru_both_reset_placements(reset_after):
     layer(x)
     layer.set_weights([rng.normal(0, 0.7, w.shape).astype("float32") for w in layer.get_weights()])
     model = keras.Sequential([keras.Input((None, 3)), layer])
-    (weights,) = R.extract_weights(model)
+    (weights,) = W.extract_weights(model)
     assert weights.forward.reset_after is reset_after
     np.testing.assert_allclose(R.gru(weights.forward, x).hidden, np.asarray(layer(x)), atol=ATOL)

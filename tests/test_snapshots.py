@@ -8,7 +8,7 @@ import pytest
 
 from rnnlab import snapshots as snap
 from rnnlab.errors import TraceError
-from rnnlab.reference import CellWeights, LayerWeights, ModelWeights, extract_model_weights
+from rnnlab.weights import CellWeights, LayerWeights, ModelWeights, extract_model_weights
 from rnnlab.runs import RunStoreError
 
 HEADLINE = "Federer wins his third Wimbledon title"

@@ -39,7 +39,8 @@ from ..cells import CELLS
 from ..config import CLASS_NAMES
 from ..errors import TraceError, check_text
 from ..models import recurrent_layer_names, vectorize
-from ..reference import extract_model_weights, forward
+from ..reference import forward
+from ..weights import extract_model_weights
 from ..text import standardize
 from ..tracedata import LayerTrace, TokenInfo, Trace
 from .projection import basis_or_none
