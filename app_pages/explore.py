@@ -18,7 +18,8 @@ from rnnlab import cells, charts, vocabulary
 from rnnlab.data import DataError
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain
+from rnnlab_app import explain, handouts
+from rnnlab_app import links
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
@@ -32,6 +33,11 @@ def pick_run() -> str | None:
         ui.no_runs("explore")
         return None
     by_id = {r.run_id: r for r in runs}
+    fixed = links.fixed_run(list(by_id))
+    if fixed:                                 # the teacher's link fixes the run: no picker
+        links.show_fixed(tr("explore.run"), ui.run_label(by_id[fixed], fixed))
+        ui.set_param("run", fixed)
+        return fixed
     requested, problem = ui.validate_run_param(ui.get_param("run"), list(by_id))
     if problem:
         st.warning(problem, icon=":material/link_off:")
@@ -289,9 +295,10 @@ def neighbours_panel(run_id, trace, names) -> None:
                        args=(nb.title, nb.true_class), help=tr("neighbours.open_help"))
 
 
-def downloads_panel(run_id, trace) -> None:
+def downloads_panel(run_id, trace, config) -> None:
     st.markdown(tr("explore.download_trace"))
     ui.trace_downloads(trace, key="trace-dl")
+    handouts.download_button(ui.describe(config), trace, key="handout-dl")
     st.markdown(tr("explore.download_run"))
     ui.run_downloads(run_id, key="run-dl")
 
@@ -361,7 +368,7 @@ def main() -> None:
     elif panel == "neighbours":
         neighbours_panel(run_id, trace, names)
     else:
-        downloads_panel(run_id, trace)
+        downloads_panel(run_id, trace, config)
 
 
 main()

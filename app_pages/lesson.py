@@ -16,7 +16,7 @@ from rnnlab.config import CLASS_NAMES
 from rnnlab.errors import InputError
 from rnnlab.jobs import DISCARDED, FAILED, QUEUED, STOPPED
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain, lesson
+from rnnlab_app import explain, handouts, lesson, links
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
@@ -80,11 +80,14 @@ def train_button(section: str, config, place: str | None = None) -> None:
     if ag is None:
         st.caption(tr("lesson.no_data"))
         return
+    if links.training_off():
+        return
     if st.button(tr("lesson.train"), key=f"lesson-train-{place or section}", type="primary",
                  icon=":material/play_arrow:", help=tr("lesson.train_help")):
         job = ui.submit_training(config)
-        st.session_state[f"lesson_job.{section}"] = job.job_id
-        st.rerun()
+        if job is not None:
+            st.session_state[f"lesson_job.{section}"] = job.job_id
+            st.rerun()
 
 
 def read(run_id: str, text: str):
@@ -131,6 +134,7 @@ def result(section: str, run_id: str, metrics: dict, text: str) -> None:
     left, right = st.columns(2)
     with left:
         ui.trace_csv_download(trace, key=f"lesson-csv-{section}", label=tr("lesson.trace_csv"))
+        handouts.download_button(ui.describe(lesson.section_config(section)), trace, key=f"lesson-handout-{section}")
     if right.button(tr("lesson.open_explore"), key=f"lesson-explore-{section}", icon=":material/search:"):
         ui.switch_page("explore", run=run_id, headline=text.strip()[:500])
 
