@@ -258,7 +258,7 @@ def reader(section: str, title: str, text: str, place: str | None = None) -> les
 
 def exercise() -> None:
     st.divider()
-    st.header(tr("lesson.glove.title"))
+    st.header(tr("lesson.glove.title"), anchor=f"step-{lesson.EXERCISE}")
     st.markdown(tr("lesson.glove.body"))
     text = exercise_headline()
     left, right = st.columns(2, gap="large")
@@ -296,7 +296,7 @@ def main() -> None:
     text = ui.headline_input("lesson")
     for section in lesson.SECTIONS:
         st.divider()
-        st.header(tr(f"lesson.{section}.title"))
+        st.header(tr(f"lesson.{section}.title"), anchor=f"step-{section}")     # a share link's #step-...
         left, right = st.columns([1, 1], gap="large")
         with left:
             st.markdown(tr(f"lesson.{section}.body"))

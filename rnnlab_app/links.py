@@ -16,7 +16,7 @@ import streamlit as st
 from rnnlab import share
 from rnnlab.i18n import DEFAULT_LANG
 from rnnlab.locks import ITEMS, Lock, format_locks
-from rnnlab_app import teacher
+from rnnlab_app import lesson, teacher
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
 
@@ -99,16 +99,26 @@ def share_url(url_path: str, lock_items=None) -> str:
     return share.student_url(browser, url_path, qs, base=share.base_url(), find_address=_network_address)
 
 
+def lesson_step() -> str:
+    """On the Lesson page: the step the link opens at, as the URL's fragment ('' for the top).
+    The page's step headers carry these anchors, and the browser scrolls to the one named."""
+    steps = ["", *lesson.SECTIONS, lesson.EXERCISE]
+    step = st.selectbox(tr("share.step"), steps, key="share_step", format_func=lambda s: tr(
+        "share.step_top") if not s else tr(f"lesson.{'glove' if s == lesson.EXERCISE else s}.title"))
+    return f"#step-{step}" if step else ""
+
+
 def share_box(url_path: str) -> None:
     """'Share this view': the link in a code box, whose copy button puts it on the clipboard.
-    The teacher also picks what the link locks."""
+    The teacher also picks what the link locks; on the Lesson page, the step it opens at."""
     with st.expander(tr("share.title"), icon=":material/link:"):
         st.caption(tr("share.note"))
+        fragment = lesson_step() if url_path == "lesson" else ""
         chosen = None
         if teacher.is_teacher():
             st.markdown(f"**{tr('share.lock')}**", help=tr("share.lock_help"))
             chosen = [item for item in ITEMS
                       if st.checkbox(tr(f"lock.item.{item}"), key=f"share_lock_{item}")]
-        st.code(share_url(url_path, chosen or None), language=None, wrap_lines=True)
+        st.code(share_url(url_path, chosen or None) + fragment, language=None, wrap_lines=True)
         if chosen:
             st.caption(tr("share.locked_note"))

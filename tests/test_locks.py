@@ -136,3 +136,14 @@ def test_the_teacher_picks_what_the_link_locks(runs):
     assert f"run={runs[0]}" in link and "lock=run,train" in link
     student = open_page("explore", {"run": runs[0]})
     assert not [c for c in student.sidebar.checkbox if (c.key or "").startswith("share_lock_")]
+
+
+def test_a_lesson_link_opens_at_a_step(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path / "runs"))
+    at = open_page("lesson", {"headline": "Oil prices rise"})
+    assert not at.exception
+    assert "#" not in at.sidebar.code[0].value
+    at.selectbox(key="share_step").set_value("lstm").run()
+    assert at.sidebar.code[0].value.endswith("/lesson?headline=Oil+prices+rise#step-lstm")
+    anchors = {h.proto.anchor for h in at.header}
+    assert {"step-simple-rnn", "step-masking", "step-lstm", "step-bilstm", "step-glove"} <= anchors
