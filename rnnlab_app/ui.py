@@ -11,7 +11,6 @@ import json
 import random
 import uuid
 from pathlib import Path
-from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_testing import TINY, all_text, open_page
-from rnnlab.config import PRESETS, RunConfig
+from app_testing import all_text, open_page
 from rnnlab.locks import ITEMS, Lock, format_locks, parse_locks
 
 
