@@ -101,10 +101,15 @@ def share_url(url_path: str, lock_items=None) -> str:
 
 def lesson_step() -> str:
     """On the Lesson page: the step the link opens at, as the URL's fragment ('' for the top).
-    The page's step headers carry these anchors, and the browser scrolls to the one named."""
-    steps = ["", *lesson.SECTIONS, lesson.EXERCISE]
-    step = st.selectbox(tr("share.step"), steps, key="share_step", format_func=lambda s: tr(
-        "share.step_top") if not s else tr(f"lesson.{'glove' if s == lesson.EXERCISE else s}.title"))
+    The page's step headers carry these anchors, and the browser scrolls to the one named.
+
+    The options are the labels themselves (AppTest formats a widget's value with the
+    test process's language, not the page's), one widget per language.
+    """
+    steps = {tr("share.step_top"): ""}
+    for step in (*lesson.SECTIONS, lesson.EXERCISE):
+        steps[tr(f"lesson.{'glove' if step == lesson.EXERCISE else step}.title")] = step
+    step = steps[st.selectbox(tr("share.step"), list(steps), key=f"share_step_{ui.lang()}")]
     return f"#step-{step}" if step else ""
 
 

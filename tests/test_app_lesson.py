@@ -118,7 +118,7 @@ def test_a_step_trains_its_preset_and_shows_the_result_next_to_the_text(lesson_s
     strip = at.html[0].value
     assert "federer" in strip.lower() and "wimbledon" in strip.lower()           # the live trace of the headline
     assert "It reads the headline as" in all_text(at)
-    assert [d.proto.label for d in at.get("download_button")] == ["Trace as CSV"]
+    assert [d.proto.label for d in at.get("download_button")] == ["Trace as CSV", "Download handout (HTML)"]
     assert lesson_store.info(config.run_id()).ok
 
     # A second person opening the lesson gets the result at once, without training.

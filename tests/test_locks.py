@@ -142,7 +142,7 @@ def test_a_lesson_link_opens_at_a_step(tmp_path, monkeypatch):
     at = open_page("lesson", {"headline": "Oil prices rise"})
     assert not at.exception
     assert "#" not in at.sidebar.code[0].value
-    at.selectbox(key="share_step").set_value("lstm").run()
+    at.selectbox(key="share_step_en").set_value("3 · LSTM: a memory with gates").run()
     assert at.sidebar.code[0].value.endswith("/lesson?headline=Oil+prices+rise#step-lstm")
     anchors = {h.proto.anchor for h in at.header}
     assert {"step-simple-rnn", "step-masking", "step-lstm", "step-bilstm", "step-glove"} <= anchors
