@@ -269,8 +269,8 @@ def new_run_form(current: str | None) -> None:
                     ui.remember("cfg", config.to_dict())
                     if embeddings_note:
                         st.session_state["flash"] = ("info", tr(embeddings_note, dim=GLOVE_DIM))
-                    if ui.submit_training(config) is not None:
-                        st.rerun()
+                    ui.submit_training(config)
+                    st.rerun()
 
 
 # -- everyone's trainings -----------------------------------------------------------------
