@@ -253,6 +253,7 @@ def reader(section: str, title: str, text: str, place: str | None = None) -> les
                  key=f"fig-lesson-glove-{section}")
         vocab = lesson.Vocabulary.of(trace.tokens)
         vocabulary_note(vocab)
+        handouts.download_button(ui.describe(config), trace, key=f"lesson-handout-exercise-{section}")
         return vocab
 
 
