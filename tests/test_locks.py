@@ -146,3 +146,20 @@ def test_a_lesson_link_opens_at_a_step(tmp_path, monkeypatch):
     assert at.sidebar.code[0].value.endswith("/lesson?headline=Oil+prices+rise#step-lstm")
     anchors = {h.proto.anchor for h in at.header}
     assert {"step-simple-rnn", "step-masking", "step-lstm", "step-bilstm", "step-glove"} <= anchors
+
+
+def test_hostile_lock_values_and_locked_headlines_never_break_the_page(runs):
+    """Every text of tests/fixtures/nasty_inputs.json as the lock list, and as a locked headline."""
+    import json
+    from pathlib import Path
+    doc = json.loads((Path(__file__).parent / "fixtures" / "nasty_inputs.json").read_text(encoding="utf-8"))
+    texts = {e["name"]: e["text"] * e.get("repeat", 1) for e in doc["inputs"]}
+    for text in texts.values():
+        lock = parse_locks(text)
+        assert lock.items <= set(ITEMS) and len(lock.unknown) <= 5 and all(len(u) <= 30 for u in lock.unknown)
+    for name in ("script_tag", "img_onerror", "markdown_javascript_link", "bidi_override", "control_characters",
+                 "latex_inline", "format_string", "long_10000_chars"):
+        text = texts[name]
+        at = open_page("explore", {"run": runs[0], "headline": text[:500], "lock": f"headline,{text[:200]}"})
+        assert not at.exception, name
+        assert at.text_input(key="explore_headline").value == text[:500]
