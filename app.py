@@ -13,6 +13,7 @@ import streamlit as st
 
 from rnnlab.config import PRESETS
 from rnnlab_app import explain
+from rnnlab_app import links
 from rnnlab_app import resources as res
 from rnnlab_app import teacher
 from rnnlab_app import ui
@@ -77,6 +78,7 @@ def main() -> None:
     st.set_page_config(page_title="RNN Lab", page_icon=str(ui.APP_ICON), layout="wide",
                        initial_sidebar_state="collapsed" if ui.projector() else "auto")
     ui.init_language()
+    links.init()
     res.start_worker()
     pages = [
         st.Page(home, title=tr("nav.home"), icon=":material/home:", url_path="home", default=True),
@@ -93,11 +95,13 @@ def main() -> None:
         ui.language_switch()
         ui.projector_switch()
         teacher.sidebar()
+        links.sidebar_note()
         st.caption(tr("sidebar.about"))
     ui.projector_style()
+    links.warn_unknown()
     page.run()
     with st.sidebar:
-        ui.share_link(page.url_path)
+        links.share_box(page.url_path)
 
 
 main()

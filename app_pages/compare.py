@@ -7,6 +7,7 @@ from rnnlab import charts
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
 from rnnlab_app import explain
+from rnnlab_app import links
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
@@ -34,6 +35,8 @@ def pairs_panel(by_id: dict) -> None:
                     st.rerun()
             else:
                 active = [j for j in res.queue().jobs() if j.run_id in ids and j.active]
+                if not active and links.training_off():
+                    continue
                 if active:
                     st.caption(tr("compare.pair_training", n=len(active)))
                     st.page_link(ui.PAGES["train"], label=tr("compare.watch"), icon=":material/model_training:")
@@ -70,6 +73,11 @@ def watch_pending() -> None:
 
 
 def pick_runs(by_id: dict) -> list[str]:
+    fixed = links.fixed_runs(list(by_id), MAX_RUNS)
+    if fixed:                                 # the teacher's link fixes the runs: no picker
+        links.show_fixed(tr("compare.runs"), ", ".join(ui.run_label(by_id[r], r) for r in fixed))
+        ui.set_param("runs", ",".join(fixed))
+        return fixed
     requested = [r.strip() for r in (ui.get_param("runs") or "").split(",") if r.strip()]
     valid, problems = [], []
     for rid in requested[:MAX_RUNS]:

@@ -18,7 +18,7 @@ from rnnlab import cells, charts, vocabulary
 from rnnlab.data import DataError
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain, linked, replay
+from rnnlab_app import explain, handouts, linked, links, replay
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
@@ -35,6 +35,11 @@ def pick_run() -> str | None:
         ui.no_runs("explore")
         return None
     by_id = {r.run_id: r for r in runs}
+    fixed = links.fixed_run(list(by_id))
+    if fixed:                                 # the teacher's link fixes the run: no picker
+        links.show_fixed(tr("explore.run"), ui.run_label(by_id[fixed], fixed))
+        ui.set_param("run", fixed)
+        return fixed
     requested, problem = ui.validate_run_param(ui.get_param("run"), list(by_id))
     if problem:
         st.warning(problem, icon=":material/link_off:")
@@ -309,9 +314,10 @@ def replay_panel(run_id, trace) -> None:
     replay.player(run_id, trace.text, index, key="explore_replay")
 
 
-def downloads_panel(run_id, trace) -> None:
+def downloads_panel(run_id, trace, config) -> None:
     st.markdown(tr("explore.download_trace"))
     ui.trace_downloads(trace, key="trace-dl")
+    handouts.download_button(ui.describe(config), trace, key="handout-dl")
     st.markdown(tr("explore.download_run"))
     ui.run_downloads(run_id, key="run-dl")
 
@@ -389,7 +395,7 @@ def main() -> None:
     elif panel == "replay":
         replay_panel(run_id, trace)
     else:
-        downloads_panel(run_id, trace)
+        downloads_panel(run_id, trace, config)
 
 
 main()

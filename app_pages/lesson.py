@@ -17,7 +17,7 @@ from rnnlab.config import CLASS_NAMES
 from rnnlab.errors import InputError
 from rnnlab.jobs import DISCARDED, FAILED, QUEUED, STOPPED
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain, lesson, replay
+from rnnlab_app import explain, handouts, lesson, links, replay
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
@@ -81,11 +81,14 @@ def train_button(section: str, config, place: str | None = None) -> None:
     if ag is None:
         st.caption(tr("lesson.no_data"))
         return
+    if links.training_off():
+        return
     if st.button(tr("lesson.train"), key=f"lesson-train-{place or section}", type="primary",
                  icon=":material/play_arrow:", help=tr("lesson.train_help")):
         job = ui.submit_training(config)
-        st.session_state[f"lesson_job.{section}"] = job.job_id
-        st.rerun()
+        if job is not None:
+            st.session_state[f"lesson_job.{section}"] = job.job_id
+            st.rerun()
 
 
 def read(run_id: str, text: str):
@@ -134,6 +137,7 @@ def result(section: str, run_id: str, metrics: dict, text: str) -> None:
     left, right = st.columns(2)
     with left:
         ui.trace_csv_download(trace, key=f"lesson-csv-{section}", label=tr("lesson.trace_csv"))
+        handouts.download_button(ui.describe(lesson.section_config(section)), trace, key=f"lesson-handout-{section}")
     if right.button(tr("lesson.open_explore"), key=f"lesson-explore-{section}", icon=":material/search:"):
         ui.switch_page("explore", run=run_id, headline=text.strip()[:500])
 
@@ -299,12 +303,13 @@ def reader(section: str, title: str, text: str, place: str | None = None) -> les
                  key=f"fig-lesson-glove-{section}")
         vocab = lesson.Vocabulary.of(trace.tokens)
         vocabulary_note(vocab)
+        handouts.download_button(ui.describe(config), trace, key=f"lesson-handout-exercise-{section}")
         return vocab
 
 
 def exercise() -> None:
     st.divider()
-    st.header(tr("lesson.glove.title"))
+    st.header(tr("lesson.glove.title"), anchor=f"step-{lesson.EXERCISE}")
     st.markdown(tr("lesson.glove.body"))
     text = exercise_headline()
     left, right = st.columns(2, gap="large")
@@ -342,7 +347,7 @@ def main() -> None:
     text = ui.headline_input("lesson")
     for section in lesson.SECTIONS:
         st.divider()
-        st.header(tr(f"lesson.{section}.title"))
+        st.header(tr(f"lesson.{section}.title"), anchor=f"step-{section}")     # a share link's #step-...
         left, right = st.columns([1, 1], gap="large")
         with left:
             st.markdown(tr(f"lesson.{section}.body"))

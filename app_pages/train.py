@@ -12,6 +12,7 @@ from rnnlab.config import (EMBEDDING_CHOICES, GLOVE_DIM, PRESETS, TEXT_FIELDS, C
                            field_ranges)
 from rnnlab.jobs import DISCARDED, FAILED, FINISHED, QUEUED, REUSED, RUNNING, STOPPED
 from rnnlab.runs import RunStoreError
+from rnnlab_app import links
 from rnnlab_app import resources as res
 from rnnlab_app import teacher
 from rnnlab_app import ui
@@ -227,6 +228,8 @@ def form_fields(ag) -> bool:
 
 
 def new_run_form(current: str | None) -> None:
+    if links.training_off():
+        return
     ag, data_error = res.data()
     active = current is not None and res.queue().get(current).active
     with st.expander(tr("train.new"), expanded=not active, icon=":material/tune:"):

@@ -11,7 +11,6 @@ import json
 import random
 import uuid
 from pathlib import Path
-from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
@@ -21,6 +20,7 @@ from rnnlab import cells, charts
 from rnnlab.ag_escapes import readable
 from rnnlab.config import CLASS_NAMES, PRESET_DESCRIPTIONS, PRESETS, RunConfig
 from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, format_number, format_percent, normalize_lang, t
+from rnnlab.locks import Lock, format_locks
 from rnnlab.runs import RunInfo, RunStoreError, check_run_id
 
 from . import resources as res
@@ -112,7 +112,11 @@ def init_language() -> None:
 
 
 def language_switch() -> None:
+    """The sidebar's language choice; hidden (the link's language stays) under ``lock=lang``."""
     options = list(LANGUAGES)
+    if locked("lang"):
+        set_param("lang", None if lang() == DEFAULT_LANG else lang())
+        return
 
     def changed():
         st.session_state["lang"] = st.session_state["lang_select"]
@@ -167,29 +171,17 @@ def projector_style() -> None:
 
 # -- URL state ------------------------------------------------------------------------
 
-def share_url(url_path: str) -> str:
-    """The address of what this person sees now: page, its URL parameters (run, headline,
-    ...) and the language. Absolute where the browser told Streamlit its URL
-    (``st.context.url``, which already ends with the page's path); otherwise from the
-    server root."""
-    query = {name: st.query_params.get(name) for name in st.query_params.keys()}
-    if lang() != DEFAULT_LANG:
-        query["lang"] = lang()
-    try:
-        base = st.context.url
-    except Exception:  # no browser behind this session (tests, scripts)
-        base = None
-    if not base:
-        base = "/" + url_path
-    qs = urlencode({k: v for k, v in query.items() if v}, safe=",")
-    return base + ("?" + qs if qs else "")
+LOCK_STATE = "link_lock"
 
 
-def share_link(url_path: str) -> None:
-    """'Share this view': the link in a code box, whose copy button puts it on the clipboard."""
-    with st.expander(tr("share.title"), icon=":material/link:"):
-        st.caption(tr("share.note"))
-        st.code(share_url(url_path), language=None, wrap_lines=True)
+def link_lock() -> Lock:
+    """What the link this session was opened from locks (set by :func:`rnnlab_app.links.init`)."""
+    return st.session_state.get(LOCK_STATE) or Lock()
+
+
+def locked(item: str) -> bool:
+    """Whether this session's link locks ``item`` (one of :data:`rnnlab.locks.ITEMS`)."""
+    return item in link_lock()
 
 
 def get_param(name: str) -> str | None:
@@ -208,7 +200,7 @@ def set_param(name: str, value: str | None) -> None:
 
 def keep_params(page: str) -> None:
     """Drop URL parameters that belong to other pages (so a shared link says only what it means)."""
-    allowed = set(PAGE_PARAMS.get(page, ())) | {"lang", "present"}
+    allowed = set(PAGE_PARAMS.get(page, ())) | {"lang", "present", "lock"}
     for name in list(st.query_params.keys()):
         if name not in allowed:
             del st.query_params[name]
@@ -244,6 +236,8 @@ def switch_page(page: str, **params) -> None:
     query = {k: v for k, v in params.items() if v}
     if lang() != DEFAULT_LANG:
         query["lang"] = lang()
+    if link_lock().items:
+        query["lock"] = format_locks(link_lock().items)
     st.switch_page(PAGES[page], query_params=query or None)
 
 
@@ -350,6 +344,9 @@ def no_runs(key: str) -> None:
 
 
 def train_preset_button(name: str, key: str, primary: bool = False, label: str | None = None) -> None:
+    """A button that trains a preset; absent when this session's link turned training off."""
+    if locked("train"):
+        return
     if st.button(label or tr("home.train_preset", preset=preset_label(name)), key=key,
                  type="primary" if primary else "secondary", icon=":material/play_arrow:"):
         start_training(PRESETS[name], preset=name)
@@ -362,8 +359,8 @@ def start_training(config: RunConfig, preset: str | None = None) -> None:
         st.session_state["flash"] = ("error", tr("train.no_data_to_train"))
         switch_page("train")
         return
-    submit_training(config)
-    switch_page("train", preset=preset)
+    if submit_training(config) is not None:
+        switch_page("train", preset=preset)
 
 
 def session_id() -> str:
@@ -374,7 +371,15 @@ def session_id() -> str:
 
 
 def submit_training(config: RunConfig):
-    """Queue (or join, or reuse) a training for this person and remember it."""
+    """Queue (or join, or reuse) a training for this person and remember it.
+
+    The one way into the training queue from the pages, so the place that refuses it
+    (with a message, returning None) to a session whose link turned training off,
+    whatever button or stale form asked.
+    """
+    if locked("train"):
+        st.warning(tr("lock.train_refused"), icon=":material/lock:")
+        return None
     job = res.queue().submit(config, requester=session_id())
     add_job(job.job_id)
     return job
@@ -433,6 +438,12 @@ def headline_input(page: str) -> str:
     The headline is shared between Explore and Compare (one per person).
     """
     key = f"{page}_headline"
+    fixed = link_lock().headline if locked("headline") else None
+    if fixed is not None:         # the teacher's link fixes it: shown, not editable
+        st.session_state[key] = fixed[:MAX_HEADLINE_CHARS + 1]
+        st.text_input(tr("headline.label"), key=key, disabled=True, help=tr("lock.headline_help"))
+        set_param("headline", fixed[:500])
+        return fixed
     if key not in st.session_state:
         from_url = get_param("headline")
         st.session_state[key] = (from_url or remembered("headline", EXAMPLES[0]))[:MAX_HEADLINE_CHARS + 1]

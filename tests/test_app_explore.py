@@ -40,7 +40,7 @@ def test_explore_a_headline(runs):
     show(at, "padding")
     assert "padding" in all_text(at)
     show(at, "downloads")
-    assert len(at.get("download_button")) == 4             # trace CSV + JSON, model, config
+    assert len(at.get("download_button")) == 5             # trace CSV + JSON, handout, model, config
     assert at.query_params["run"] == gru.run_id and at.query_params["headline"] == HEADLINE
 
 

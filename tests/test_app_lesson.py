@@ -127,7 +127,7 @@ def test_a_step_trains_its_preset_and_shows_the_result_next_to_the_text(lesson_s
     strip = at.html[0].value
     assert "federer" in strip.lower() and "wimbledon" in strip.lower()           # the live trace of the headline
     assert "It reads the headline as" in all_text(at)
-    assert [d.proto.label for d in at.get("download_button")] == ["Trace as CSV"]
+    assert [d.proto.label for d in at.get("download_button")] == ["Trace as CSV", "Download handout (HTML)"]
     assert lesson_store.info(config.run_id()).ok
 
     # A second person opening the lesson gets the result at once, without training.
@@ -187,6 +187,8 @@ def test_the_exercise_reads_a_present_day_headline_with_both_embeddings(lesson_s
     assert "**What GloVe adds:** the pretrained network knows biden, facebook, twitter" in text
     steps = sum(lesson_store.info(lesson.section_config(s).run_id()).ok for s in lesson.SECTIONS)
     assert sum(m.label == "Test accuracy" for m in at.metric) == steps + 2       # the steps above, both sides here
+    handouts = [d for d in at.get("download_button") if d.proto.label == "Download handout (HTML)"]
+    assert len(handouts) == steps + 2                                            # a handout of every reading
     bars = [f for f in charts(at) if f["data"][0]["type"] == "bar"]
     assert len(bars) == 2 and all(len(f["data"][0]["y"]) == 4 for f in bars)   # each side's four probabilities
 
