@@ -62,7 +62,7 @@ class ComputeWorker:
 
     EXPOSED = frozenset({"ping", "device", "open_run", "trace", "padding_demo", "neuron_contexts",
                          "projection_basis", "tracing_counts", "loads", "token_lengths",
-                         "memory", "neighbours", "corpus_builds",
+                         "memory", "neighbours", "corpus_builds", "confusion_cell",
                          "submit", "stop", "job", "jobs", "position"})
 
     def __init__(self):
@@ -137,6 +137,10 @@ class ComputeWorker:
     def neighbours(self, root: str, run_id: str, text: str, step: int | None, k: int):
         from .analysis.memory import neighbours
         return neighbours(self._tracer(root, run_id), text, step, k)
+
+    def confusion_cell(self, root: str, run_id: str, true_class: int, predicted_class: int, limit: int):
+        from .analysis.mistakes import confusion_cell
+        return confusion_cell(self._tracer(root, run_id), true_class, predicted_class, limit)
 
     def corpus_builds(self, root: str, run_id: str) -> int:
         """How often this worker computed the run's state matrix for neighbours."""
