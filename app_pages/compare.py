@@ -6,7 +6,7 @@ import streamlit as st
 from rnnlab import charts
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain
+from rnnlab_app import drill, explain
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
@@ -130,6 +130,7 @@ def main() -> None:
             st.caption(tr("compare.need_two"))
         return
     scores_table(chosen, by_id)
+    drill.compare_section(chosen, by_id)
     text = ui.headline_input("compare")
     if not text.strip():
         st.info(tr("explore.type_headline"), icon=":material/keyboard:")

@@ -470,13 +470,14 @@ def _fig_key(*parts) -> str:
     return "fig-" + "-".join(str(p) for p in parts)
 
 
-def chart(fig, key: str, note: str | None = None) -> None:
+def chart(fig, key: str, note: str | None = None, select: bool = False):
     """A Plotly figure with its one- or two-sentence 'what to look for'.
 
     In projector mode every font of the figure grows (:func:`rnnlab.charts.for_projector`)
     and the figure keeps its own dark text rather than Streamlit's chart theme.
     Of Plotly's toolbar only the camera stays (shown on hover): it downloads the chart
     as a PNG in the browser, at twice the screen resolution, named after the chart.
+    With ``select`` a click on a point reruns the page and the selection state is returned.
     """
     if note:
         st.caption(note)
@@ -484,15 +485,17 @@ def chart(fig, key: str, note: str | None = None) -> None:
     if projector():
         fig = charts.for_projector(fig)
     # Streamlit's chart theme sets small grey axis labels of its own: the projector drops it.
-    st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", config={
+    picking = {"on_select": "rerun", "selection_mode": ("points",)} if select else {}
+    return st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", **picking, config={
         "displaylogo": False, "modeBarButtons": [["toImage"]],
         "toImageButtonOptions": {"format": "png", "filename": f"rnnlab-{name}", "scale": 2}})
 
 
 # -- evaluation -------------------------------------------------------------------------
 
-def evaluation(metrics: dict, key: str) -> None:
-    """Test accuracy, per-class precision/recall/F1, confusion matrix, misclassified headlines."""
+def evaluation(metrics: dict, key: str, run_id: str | None = None) -> None:
+    """Test accuracy, per-class precision/recall/F1, confusion matrix, misclassified headlines;
+    with a saved ``run_id`` a click on a cell of the matrix lists its test headlines."""
     if not metrics or "per_class" not in metrics:
         st.info(tr("eval.none"))
         return
@@ -530,9 +533,13 @@ def evaluation(metrics: dict, key: str) -> None:
         st.caption(tr("eval.per_class_note"))
     with right:
         st.subheader(tr("eval.confusion"))
-        chart(charts.confusion_matrix(metrics["confusion_matrix"], names, true_label=tr("eval.true"),
-                                      predicted_label=tr("eval.predicted"), count_label=tr("eval.headlines")),
-              key=f"{key}-confusion", note=tr("eval.confusion_note"))
+        event = chart(charts.confusion_matrix(metrics["confusion_matrix"], names, true_label=tr("eval.true"),
+                                              predicted_label=tr("eval.predicted"), count_label=tr("eval.headlines"),
+                                              clickable=run_id is not None),
+                      key=f"{key}-confusion", note=tr("eval.confusion_note"), select=run_id is not None)
+    if run_id is not None:
+        from .drill import drill_down
+        drill_down(run_id, key, event)
     wrong = metrics.get("misclassified") or []
     st.subheader(tr("eval.misclassified"))
     if not wrong:

@@ -144,6 +144,21 @@ def test_confusion_matrix_rows_are_true_classes():
     assert trace.customdata[3][0] == 2 and "2<br>(20%)" == trace.text[3][0]
 
 
+def test_clickable_confusion_matrix_gives_each_cell_a_point_naming_it():
+    m = np.array([[5, 1, 0, 0], [0, 6, 0, 0], [0, 0, 7, 0], [2, 0, 0, 8]])
+    names = ["W", "S", "B", "T"]
+    assert len(charts.confusion_matrix(m, names).data) == 1
+    fig = charts.confusion_matrix(m, names, clickable=True)
+    cells = fig.data[1]
+    assert cells.type == "scatter" and len(cells.x) == 16
+    for x, y, data in zip(cells.x, cells.y, cells.customdata):
+        assert (names[data[0]], names[data[1]], data[2]) == (y, x, m[data[0], data[1]])
+    point = {"x": "W", "y": "T", "customdata": list(cells.customdata[12])}       # as Streamlit reports a click
+    assert charts.clicked_cell({"points": [point]}) == (3, 0)
+    assert charts.clicked_cell({"points": []}) is None and charts.clicked_cell(None) is None
+    assert charts.clicked_cell({"points": [{"x": "W"}, {"customdata": ["a", 1]}]}) is None
+
+
 def test_padding_side_by_side_has_a_panel_per_run():
     fig = _all_figures()["side"]
     assert [a.text for a in fig.layout.annotations] == ["A &lt;i&gt;x&lt;/i&gt;", "B"]     # titles, escaped
