@@ -186,11 +186,12 @@ def main() -> None:
             with col:
                 header(rid)
                 layer = [lt for lt in trace.layers if lt.direction == "forward"][-1]   # the last layer
+                top, value_label = ui.state_scale(layer.hidden)
                 ui.chart(charts.state_heatmap(layer.hidden, [t.word for t in trace.tokens],
                                               title=tr("explore.layer_option", n=layer.name.split("_")[-1],
                                                        direction=tr("direction.forward")),
                                               unit_label=tr("chart.unit"), token_label=tr("chart.token"),
-                                              value_label=tr("chart.value"), zmax=1.0, angle_from=5),
+                                              value_label=value_label, zmax=top, angle_from=5),
                          key=f"fig-cmp-hidden-{rid}")
 
     st.header(tr("compare.section_padding"))

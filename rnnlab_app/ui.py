@@ -491,6 +491,15 @@ def chart(fig, key: str, note: str | None = None, select: bool = False):
         "toImageButtonOptions": {"format": "png", "filename": f"rnnlab-{name}", "scale": 2}})
 
 
+def state_scale(values) -> tuple[float, str]:
+    """The colour-scale top for a hidden-state heatmap and its colour-bar title: ±1, or the
+    states' own smaller range, said in the title ("Value · scale ±0.12, not ±1")."""
+    top = charts.readable_scale(values)
+    if top >= 1.0:
+        return 1.0, tr("chart.value")
+    return top, tr("scale.legend", value=tr("chart.value"), scale=num(top, 2))
+
+
 # -- evaluation -------------------------------------------------------------------------
 
 def evaluation(metrics: dict, key: str, run_id: str | None = None) -> None:

@@ -254,3 +254,27 @@ def test_figures_keep_the_projector_template_when_another_becomes_the_default(mo
     fig = charts.probability_bars(np.full(4, 0.25))
     assert min(_fonts(fig)) >= charts.FONT_SIZE - 4
     assert pio.templates.default == "rnnlab"
+
+
+def test_small_states_get_their_own_scale():
+    rng = np.random.default_rng(0)
+    assert charts.readable_scale(np.tanh(rng.normal(0, 2, (12, 8)))) == 1.0            # a GRU's states: ±1
+    small = rng.uniform(-0.1, 0.1, (40, 20))
+    small[0, 0] = 0.9                                                                   # one outlier saturates
+    top = charts.readable_scale(small)
+    assert 0.09 < top <= 0.11 and round(top, 2) == top
+    assert charts.readable_scale(np.zeros((3, 4))) == charts.reading.SCALE_FLOOR
+    assert charts.readable_scale(np.full((2, 2), np.nan)) == 1.0
+
+
+def test_state_scale_says_so_in_the_colour_bar_in_both_languages(monkeypatch):
+    import streamlit as st
+    from rnnlab_app import ui
+    values = np.linspace(-0.115, 0.115, 200).reshape(20, 10)
+    for lang, expected in (("en", "Value · scale ±0.12, not ±1"), ("nb", "Verdi · skala ±0,12, ikke ±1")):
+        monkeypatch.setattr(st, "session_state", {"lang": lang})
+        top, label = ui.state_scale(values)
+        assert (top, label) == (0.12, expected)
+        fig = charts.state_heatmap(values, [str(i) for i in range(20)], value_label=label, zmax=top)
+        assert fig.data[0].zmax == 0.12 and fig.data[0].colorbar.title.text == expected
+    assert ui.state_scale(np.tanh(np.linspace(-3, 3, 40)).reshape(8, 5))[1] == "Verdi"

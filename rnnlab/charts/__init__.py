@@ -13,7 +13,7 @@ from .style import (
     ACCENT, CLASS_COLORS, FONT_FAMILY, FONT_SIZE, GATE_SCALE, PROJECTOR_MIN_FONT, PROJECTOR_SCALE,
     STATE_SCALE, TITLE_SIZE, class_color, esc, for_projector, style)
 from .training import clicked_cell, confusion_matrix, probability_bars, training_curves
-from .reading import prefix_probabilities, projection_path, state_change, state_heatmap
+from .reading import prefix_probabilities, projection_path, readable_scale, state_change, state_heatmap
 from .data import (
     class_balance, length_histogram, padding_comparison, padding_demo, padding_drift_compare,
     padding_side_by_side)
@@ -23,7 +23,7 @@ __all__ = [
     "ACCENT", "CLASS_COLORS", "FONT_FAMILY", "FONT_SIZE", "GATE_SCALE", "PROJECTOR_MIN_FONT",
     "PROJECTOR_SCALE", "STATE_SCALE", "TITLE_SIZE", "class_color", "esc", "for_projector", "style",
     "clicked_cell", "confusion_matrix", "probability_bars", "training_curves", "prefix_probabilities", "projection_path",
-    "state_change", "state_heatmap", "class_balance", "length_histogram", "padding_comparison",
+    "readable_scale", "state_change", "state_heatmap", "class_balance", "length_histogram", "padding_comparison",
     "padding_demo", "padding_drift_compare", "padding_side_by_side", "attribution_colors",
     "memory_dependence", "token_strip_html"
 ]

@@ -1,6 +1,7 @@
 """One headline, read word by word: hidden-state heatmaps, the prediction after each word, state change, the state's path."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -45,6 +46,25 @@ def state_heatmap(values, words: Sequence[str], *, title: str | None = None, kin
                      dtick=1 if n_units <= 16 else (4 if n_units <= 64 else 16))
     height = int(min(900, max(300, 140 + 14 * n_units + (60 if n_tokens > 12 else 0))))
     return style(fig, title, height=height)
+
+
+SMALL_STATES = 0.5      # states whose 99th percentile of |value| stays below this get their own scale
+SCALE_FLOOR = 0.01
+
+
+def readable_scale(values, full: float = 1.0) -> float:
+    """The top of a symmetric colour scale that shows the pattern of ``values``: ``full``
+    (tanh states live in -1..1), or, when nearly all values are much smaller (an LSTM's
+    hidden states often stay within ±0.1 and look white on ±1), their 99th percentile of
+    |value| rounded up to two decimals (at least :data:`SCALE_FLOOR`)."""
+    sizes = np.abs(finite(values))
+    sizes = sizes[np.isfinite(sizes)]
+    if not sizes.size:
+        return full
+    p99 = float(np.percentile(sizes, 99))
+    if p99 >= SMALL_STATES * full:
+        return full
+    return max(SCALE_FLOOR, math.ceil(p99 * 100 - 1e-9) / 100)
 
 
 def prefix_probabilities(prefix, words: Sequence[str], class_names: Sequence[str] = CLASS_NAMES, *,
