@@ -281,7 +281,7 @@ def test_neuron_contexts_list_each_headline_once_and_no_source_tags():
     values = np.array([5.0, 6, 7, 9,   5, 6, 7, 9,   1, 2, 3, 4,   8, 0.5, 0.2, 0.1])
     sample = _StateSample([" ".join(t) for t in tokens], tokens, positions, {})
     picked = _pick(sample, values, np.argsort(values, kind="stable")[::-1], n=5, window=1)
-    assert [c.context for c in picked] == ["prices «soar» afp", "in «tokyo»", "«rebels» seize"]
+    assert [c.context for c in picked] == ["prices «soar» afp", "in «tokyo»", "reuters «rebels» seize"]
     assert [c.value for c in picked] == [7, 4, 0.5]
 
 
