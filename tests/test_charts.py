@@ -278,3 +278,25 @@ def test_state_scale_says_so_in_the_colour_bar_in_both_languages(monkeypatch):
         fig = charts.state_heatmap(values, [str(i) for i in range(20)], value_label=label, zmax=top)
         assert fig.data[0].zmax == 0.12 and fig.data[0].colorbar.title.text == expected
     assert ui.state_scale(np.tanh(np.linspace(-3, 3, 40)).reshape(8, 5))[1] == "Verdi"
+
+
+def test_pca_word_labels_never_overlap():
+    """A path that dwells in one place (the same state six times) and crowds its words."""
+    rng = np.random.default_rng(3)
+    crowd = rng.normal(0, 0.02, (14, 2))
+    points = np.vstack([crowd, np.repeat([[0.5, 0.5]], 6, axis=0), [[1.0, -1.0]]])
+    words = [f"word{i}" for i in range(len(points))]
+    fig = charts.projection_path(points, words)
+    path = next(t for t in fig.data if t.mode == "lines+markers+text")
+    shown = [i for i, text in enumerate(path.text) if text]
+    places = charts.reading.label_places(points, [charts.reading.shorten(w) for w in words],
+                                         fig.layout.xaxis.range, fig.layout.yaxis.range)
+    assert [i for i, p in enumerate(places) if p] == shown
+    boxes = [places[i][1] for i in shown]
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            assert not charts.reading._overlaps(boxes[a], boxes[b]), (shown[a], shown[b])
+    assert sum(1 for i in range(14, 20) if path.text[i]) == 1        # one label where the path stands still
+    assert path.text[-1] == "word20" and 0 in shown                   # an open spot keeps its label
+    assert len(shown) < len(words) and list(path.customdata) == words  # the rest only in the hover
+    assert list(path.textposition)[shown[0]] == "top center"
