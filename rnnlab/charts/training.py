@@ -70,13 +70,15 @@ def confusion_matrix(matrix, class_names: Sequence[str] = CLASS_NAMES, *, title:
         customdata=m, hovertemplate=f"{true_label}: %{{y}}<br>{predicted_label}: %{{x}}<br>"
                                     f"{count_label}: %{{customdata:,}}<extra></extra>"))
     if clickable:
+        # customdata as plain lists: a numpy array reaches the browser as a typed array,
+        # which Plotly hands to Streamlit's selection as something other than [i, j, n].
         fig.data[0].hoverinfo = "skip"
         rows, cols = np.indices(m.shape)
         fig.add_trace(go.Scatter(
             x=[names[j] for j in cols.ravel()], y=[names[i] for i in rows.ravel()], mode="markers",
             marker=dict(symbol="square", size=CELL_MARKER_SIZE, color=CLASS_COLORS[0], opacity=0.01),
             selected=dict(marker=dict(opacity=0.25)), unselected=dict(marker=dict(opacity=0.01)),
-            customdata=np.stack([rows.ravel(), cols.ravel(), m.ravel()], axis=1), showlegend=False,
+            customdata=np.stack([rows.ravel(), cols.ravel(), m.ravel()], axis=1).tolist(), showlegend=False,
             hovertemplate=f"{true_label}: %{{y}}<br>{predicted_label}: %{{x}}<br>"
                           f"{count_label}: %{{customdata[2]:,}}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", title_text=true_label)
