@@ -187,8 +187,8 @@ def memory_example() -> None:
                 [t.word for t in tokens], [t.distance for t in tokens], [t.gradient_norm for t in tokens],
                 [t.occlusion_drop for t in tokens], color=charts.class_color(found.predicted),
                 distance_label=tr("memory.distance"), gradient_label=tr("memory.gradient"),
-                occlusion_label=tr("memory.occlusion"), gradient_title=tr("memory.gradient_title"),
-                occlusion_title=tr("memory.occlusion_title"))
+                occlusion_label=tr("memory.occlusion"), gradient_title=tr("lesson.memory_gradient_title"),
+                occlusion_title=tr("lesson.memory_occlusion_title"))
             ui.chart(fig, key=f"fig-lesson-memory-{section}")
     st.caption(tr("lesson.memory_how"))
 

@@ -300,3 +300,14 @@ def test_pca_word_labels_never_overlap():
     assert path.text[-1] == "word20" and 0 in shown                   # an open spot keeps its label
     assert len(shown) < len(words) and list(path.customdata) == words  # the rest only in the hover
     assert list(path.textposition)[shown[0]] == "top center"
+
+
+def test_memory_chart_names_at_most_sixteen_words_of_a_long_text():
+    words = [f"w{i}" for i in range(45)]
+    distances = list(range(44, -1, -1))
+    fig = charts.memory_dependence(words, distances, np.ones(45), np.zeros(45))
+    ticks = list(fig.layout.xaxis.tickvals)
+    assert 0 in ticks and len(ticks) <= charts.words.MEMORY_TICKS
+    assert all(text.endswith(f"w{44 - d}") for d, text in zip(ticks, fig.layout.xaxis.ticktext))
+    short = charts.memory_dependence(words[:6], list(range(5, -1, -1)), np.ones(6), np.zeros(6))
+    assert list(short.layout.xaxis.tickvals) == [5, 4, 3, 2, 1, 0]                # a headline names every word

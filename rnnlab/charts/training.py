@@ -12,7 +12,7 @@ from ..config import CLASS_NAMES
 from .style import CLASS_COLORS, FONT_SIZE, finite, class_color, style
 
 
-CELL_MARKER_SIZE = 64        # px: most of a cell of the 460 px high confusion matrix
+CELL_MARKER_SIZE = 48        # px: inside a cell of the 460 px high matrix, even half a page wide
 
 
 def training_curves(curve: Sequence[dict], epochs: Sequence[dict], *, title: str | None = None,

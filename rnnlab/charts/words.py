@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import math
 from typing import Sequence
 
 import numpy as np
@@ -63,6 +64,9 @@ def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Seque
 
 # -- memory ----------------------------------------------------------------------------
 
+MEMORY_TICKS = 16          # at most this many named words on the distance axis
+
+
 def memory_dependence(words: Sequence[str], distances: Sequence[int], gradient_norms, occlusion_drops, *,
                       color: str = ACCENT, title: str | None = None,
                       distance_label: str = "Words from the end of the headline",
@@ -89,8 +93,10 @@ def memory_dependence(words: Sequence[str], distances: Sequence[int], gradient_n
         fig.update_yaxes(title_text=label, row=row, col=1)
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickformat=".1%", zeroline=True, row=2, col=1)
-    fig.update_xaxes(autorange="reversed", tickmode="array", tickvals=x,
-                     ticktext=[f"{d}<br>{shorten(w, 10)}" for d, w in zip(x, words)],
-                     tickangle=0 if len(x) <= 12 else -45)
+    step = max(1, math.ceil(len(x) / MEMORY_TICKS))        # a long text names every step-th word
+    ticks = [(d, w) for d, w in zip(x, words) if d % step == 0]
+    fig.update_xaxes(autorange="reversed", tickmode="array", tickvals=[d for d, _ in ticks],
+                     ticktext=[f"{d}<br>{shorten(w, 10)}" for d, w in ticks],
+                     tickangle=0 if len(ticks) <= 12 else -45)
     fig.update_xaxes(title_text=distance_label, row=2, col=1)
     return style(fig, title, height=520)
