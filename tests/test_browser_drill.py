@@ -52,7 +52,7 @@ def test_a_click_on_a_cell_lists_its_headlines_and_opens_one(server, browser, ru
     page.get_by_role("heading", name="Which headlines are these?").wait_for(timeout=60_000)
     settle(page)
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-    assert page.get_by_role("button", name="Open in Explore").count() == 0
+    assert page.get_by_role("button", name="Explore").count() == 0
     cell = page.evaluate(CELL_JS)
     assert cell is not None, "no clickable confusion matrix on the page"
     page.mouse.move(cell["x"], cell["y"])
@@ -62,7 +62,7 @@ def test_a_click_on_a_cell_lists_its_headlines_and_opens_one(server, browser, ru
                                 f"that the network read as {re.escape(cell['predicted_name'])}")
                      ).wait_for(timeout=60_000)
     settle(page)
-    buttons = page.get_by_role("button", name="Open in Explore")
+    buttons = page.get_by_role("button", name="Explore")
     assert buttons.count() == min(cell["count"], 20)
     buttons.first.click()
     page.get_by_role("heading", name="Explore: watch a network read").wait_for(timeout=60_000)
