@@ -63,7 +63,7 @@ def headlines(run_id: str, true_class: int, predicted: int, key: str) -> None:
         st.caption(tr("drill.first", n=len(cell.headlines)))
     with st.container(height=420, border=True):
         for h in cell.headlines:
-            text_col, button_col = st.columns([3, 1], vertical_alignment="center")
+            text_col, button_col = st.columns([2, 1], vertical_alignment="center")
             text_col.markdown(ui.esc(h.title))
             text_col.caption(tr("drill.confidence", p=ui.pct(h.confidence, 0)))
             if button_col.button(tr("drill.open"), key=f"{key}-open-{h.row}", icon=":material/search:",
