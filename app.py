@@ -85,6 +85,8 @@ def main() -> None:
         st.Page(ui.PAGES["explore"], title=tr("nav.explore"), icon=":material/search:", url_path="explore"),
         st.Page(ui.PAGES["compare"], title=tr("nav.compare"), icon=":material/compare:", url_path="compare"),
         st.Page(ui.PAGES["data"], title=tr("nav.data"), icon=":material/table_chart:", url_path="data"),
+        st.Page(ui.PAGES["challenge"], title=tr("challenge.nav"), icon=":material/emoji_events:",
+                url_path="challenge"),
     ]
     page = st.navigation(pages, position="sidebar")
     with st.sidebar:

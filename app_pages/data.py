@@ -6,23 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from rnnlab import charts
-from rnnlab.config import CLASS_NAMES, PRESETS
-from rnnlab.batching import padding_fraction, plan_batches
+from rnnlab.batching import padding_with_and_without_bucketing
+from rnnlab.config import CLASS_NAMES, PRESETS, RunConfig
+from rnnlab.data import AgNews, Splits, search
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
 
-ui.keep_params("data")
-st.title(tr("data.title"))
-st.markdown(tr("data.intro"))
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _splits(key: str, config_json: str):
-    from rnnlab.config import RunConfig
-    from rnnlab.data import prepare_splits
-    ag, _ = res.data()
-    return prepare_splits(RunConfig.from_json(config_json), ag)
+BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512]
 
 
 def pick_preset() -> str:
@@ -39,73 +30,60 @@ def pick_preset() -> str:
     return name
 
 
-def main() -> None:
-    ag, error = res.data()
-    if ag is None:
-        ui.no_data(error)
-        return
-    name = pick_preset()
-    config = PRESETS[name]
-    key = res.data_key(ag)
-    splits = _splits(key, config.to_json())
-    field_label = tr(f"field.text.{config.text}")
-    st.caption(tr("data.config", text=field_label, max_length=config.max_length, batch=config.batch_size,
-                  size=tr("data.all_rows") if config.train_size == 0 else ui.num(config.train_size)))
-
+def overview(ag: AgNews, config: RunConfig, splits: Splits) -> None:
+    size = tr("data.all_rows") if config.train_size == 0 else ui.num(config.train_size)
+    st.caption(tr("data.config", text=tr(f"field.text.{config.text}"), max_length=config.max_length,
+                  batch=config.batch_size, size=size))
     cols = st.columns(3)
     cols[0].metric(tr("data.train_rows"), ui.num(len(splits.train)), help=tr("data.train_rows_help"))
     cols[1].metric(tr("data.validation_rows"), ui.num(len(splits.validation)), help=tr("data.validation_help"))
     cols[2].metric(tr("data.test_rows"), ui.num(len(splits.test)))
     st.caption(tr("home.data_source", source=tr(f"data.source.{ag.kind}")))
 
-    names = ui.class_names()
+
+def balance(splits: Splits) -> None:
     st.header(tr("data.balance"))
-    counts = {tr("data.split.train"): np.bincount(splits.train["label"], minlength=4),
-              tr("data.split.validation"): np.bincount(splits.validation["label"], minlength=4),
-              tr("data.split.test"): np.bincount(splits.test["label"], minlength=4)}
-    ui.chart(charts.class_balance(counts, names, count_label=tr("data.texts")), key="fig-balance",
+    counts = {tr(f"data.split.{part}"): np.bincount(getattr(splits, part)["label"], minlength=len(CLASS_NAMES))
+              for part in ("train", "validation", "test")}
+    ui.chart(charts.class_balance(counts, ui.class_names(), count_label=tr("data.texts")), key="fig-balance",
              note=tr("note.balance"))
 
+
+def lengths_panel(ag: AgNews, config: RunConfig, splits: Splits) -> np.ndarray:
+    """The words-per-text histogram; returns the training rows' lengths."""
     st.header(tr("data.lengths"))
     with st.spinner(tr("data.counting")):
-        all_lengths = res.token_lengths(key, config.text, "train")
+        all_lengths = res.token_lengths(res.data_key(ag), config.text, "train")
     lengths = all_lengths[splits.train.index.to_numpy()]
-    labels = splits.train["label"].to_numpy()
-    ui.chart(charts.length_histogram(lengths, labels, names, length_label=tr("data.words_per_text", text=field_label),
-                                     count_label=tr("data.texts"), max_length=config.max_length,
-                                     cutoff_label=tr("data.cutoff")),
-             key="fig-lengths", note=tr("note.lengths", median=int(np.median(lengths)) if len(lengths) else 0,
-                                        cut=ui.pct((lengths > config.max_length).mean()) if len(lengths) else ui.pct(0),
-                                        max_length=config.max_length))
+    figure = charts.length_histogram(
+        lengths, splits.train["label"].to_numpy(), ui.class_names(),
+        length_label=tr("data.words_per_text", text=tr(f"field.text.{config.text}")),
+        count_label=tr("data.texts"), max_length=config.max_length, cutoff_label=tr("data.cutoff"))
+    median = int(np.median(lengths)) if len(lengths) else 0
+    cut = ui.pct((lengths > config.max_length).mean() if len(lengths) else 0)
+    ui.chart(figure, key="fig-lengths", note=tr("note.lengths", median=median, cut=cut, max_length=config.max_length))
+    return lengths
 
+
+def padding_panel(config: RunConfig, lengths: np.ndarray) -> None:
     st.header(tr("data.padding"))
-    batch = st.select_slider(tr("data.batch_size"), [8, 16, 32, 64, 128, 256, 512],
-                             value=config.batch_size if config.batch_size in (8, 16, 32, 64, 128, 256, 512) else 64,
-                             key="data_batch")
-    capped = np.clip(lengths, 1, config.max_length)
-    rows = []
-    for bucketing in (False, True):
-        batches = plan_batches(capped, batch, bucketing, np.random.default_rng(config.seed))
-        rows.append({"label": tr("data.bucketing") if bucketing else tr("data.plain"),
-                     "padding": padding_fraction(capped, batches)})
+    batch = st.select_slider(tr("data.batch_size"), BATCH_SIZES, key="data_batch",
+                             value=config.batch_size if config.batch_size in BATCH_SIZES else 64)
+    plain, bucketed = padding_with_and_without_bucketing(lengths, batch, config.max_length, config.seed)
+    rows = [{"label": tr("data.plain"), "padding": plain}, {"label": tr("data.bucketing"), "padding": bucketed}]
     ui.chart(charts.padding_comparison(rows, padding_label=tr("data.padding_share")), key="fig-padding-share",
-             note=tr("note.padding_share", plain=ui.pct(rows[0]['padding'], 0), bucketed=ui.pct(rows[1]['padding'], 0)))
+             note=tr("note.padding_share", plain=ui.pct(plain, 0), bucketed=ui.pct(bucketed, 0)))
 
+
+def samples(splits: Splits) -> None:
     st.header(tr("data.samples"))
+    names = ui.class_names()
     c1, c2 = st.columns([1, 2])
-    classes = ["all", *range(len(CLASS_NAMES))]
-    chosen = c1.selectbox(tr("data.class"), classes, key="data_class",
+    chosen = c1.selectbox(tr("data.class"), ["all", *range(len(CLASS_NAMES))], key="data_class",
                           format_func=lambda c: tr("data.all_classes") if c == "all" else names[c])
     query = c2.text_input(tr("data.search"), key="data_search", placeholder=tr("data.search_placeholder"),
                           max_chars=200)
-    frame = splits.train
-    if chosen != "all":
-        frame = frame[frame["label"] == chosen]
-    if query.strip():
-        needle = query.strip()
-        hit = (frame["title"].str.contains(needle, case=False, regex=False)
-               | frame["description"].str.contains(needle, case=False, regex=False))
-        frame = frame[hit]
+    frame = search(splits.train, None if chosen == "all" else chosen, query)
     st.caption(tr("data.matches", n=ui.num(len(frame))))
     shown = frame.head(100)
     st.dataframe(pd.DataFrame({tr("eval.class"): [names[i] for i in shown["label"]],
@@ -115,6 +93,23 @@ def main() -> None:
                      tr("data.title_col"): st.column_config.TextColumn(width="medium"),
                      tr("data.description_col"): st.column_config.TextColumn(width="large")})
     st.caption(tr("note.samples"))
+
+
+def main() -> None:
+    ui.keep_params("data")
+    st.title(tr("data.title"))
+    st.markdown(tr("data.intro"))
+    ag, error = res.data()
+    if ag is None:
+        ui.no_data(error)
+        return
+    config = PRESETS[pick_preset()]
+    splits = res.splits(ag, config)
+    overview(ag, config, splits)
+    balance(splits)
+    lengths = lengths_panel(ag, config, splits)
+    padding_panel(config, lengths)
+    samples(splits)
 
 
 main()

@@ -18,12 +18,14 @@ from rnnlab import cells, charts, vocabulary
 from rnnlab.data import DataError
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain
+from rnnlab_app import explain, linked
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
 
-PANELS = ("reading", "inside", "path", "neurons", "padding", "memory", "neighbours", "downloads")
+PANELS = ("reading", "linked", "pin", "inside", "path", "neurons", "padding", "memory", "neighbours", "downloads")
+TOKEN_CHARTS = ("prefix", "change", "hidden", "internal")     # x: the words; the chosen word is outlined
+SELECTABLE = ("prefix", "change")                             # a click on a point or bar chooses its word
 
 
 def pick_run() -> str | None:
@@ -47,7 +49,12 @@ def pick_run() -> str | None:
 
 def chart(run_id: str, text: str, name: str, build, note: str, *settings) -> None:
     """Draw a figure from the server-wide cache (keyed by run, text, language, settings)."""
-    ui.chart(res.figure(run_id, name, build, text, ui.lang(), *settings), key=f"fig-{name}", note=note)
+    fig = res.figure(run_id, name, build, text, ui.lang(), *settings)
+    if name in TOKEN_CHARTS:
+        fig = linked.mark(fig, run_id, name, text, ui.lang(), *settings)
+    key = f"fig-{name}"
+    ui.chart(fig, key=key, note=note,
+             on_select=(lambda: linked.choose_from_chart(key)) if name in SELECTABLE else None)
 
 
 def prediction(run_id, trace, names) -> None:
@@ -108,7 +115,8 @@ def attribution_strip(trace, names, words, sources, embeddings) -> None:
     st.html(charts.token_strip_html(words, trace.attributions[method], charts.class_color(trace.predicted_index),
                                     unknown=[t.unknown for t in trace.tokens], value_label=tr(f"attr.{method}"),
                                     unknown_label=tr("explore.unknown_word"), sources=sources,
-                                    source_labels={s: tr(f"explore.source.{s}") for s in vocabulary.SOURCES}))
+                                    source_labels={s: tr(f"explore.source.{s}") for s in vocabulary.SOURCES},
+                                    selected=linked.selected_step()))
     if sources is not None:
         st.caption(" · ".join(f"{vocabulary.MARKS[s]} {tr(f'explore.source.{s}')}"
                               for s in vocabulary.possible_sources(embeddings)))
@@ -343,12 +351,18 @@ def main() -> None:
         return
     names = ui.class_names()
     words = [t.word for t in trace.tokens]
+    linked.sync_step(run_id, trace)
     st.header(tr("explore.section_prediction"))
     prediction(run_id, trace, names)
     st.divider()
     panel = pick_panel()
     if panel == "reading":
         reading_panel(run_id, config, trace, names, words)
+    elif panel == "linked":
+        name, direction, label = layer_choice(trace)
+        linked.steps_panel(run_id, trace, names, words, trace.layer(name, direction), label)
+    elif panel == "pin":
+        linked.pin_panel(run_id, trace, names)
     elif panel == "inside":
         inside_panel(run_id, config, trace, words)
     elif panel == "path":

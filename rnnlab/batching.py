@@ -28,3 +28,11 @@ def padding_fraction(lengths: np.ndarray, batches: list[np.ndarray]) -> float:
     real = sum(int(lengths[b].sum()) for b in batches)
     padded = sum(int(lengths[b].max()) * len(b) for b in batches)
     return 1.0 - real / padded if padded else 0.0
+
+
+def padding_with_and_without_bucketing(lengths: np.ndarray, batch_size: int, max_length: int,
+                                       seed: int) -> tuple[float, float]:
+    """Share of padding for texts of these lengths (cut at ``max_length``): plain, bucketed."""
+    capped = np.clip(lengths, 1, max_length)
+    return tuple(padding_fraction(capped, plan_batches(capped, batch_size, bucketing, np.random.default_rng(seed)))
+                 for bucketing in (False, True))

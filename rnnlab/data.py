@@ -273,6 +273,18 @@ def stratified_subset(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return df.iloc[chosen[rng.permutation(len(chosen))]]
 
 
+def search(df: pd.DataFrame, label: int | None, needle: str) -> pd.DataFrame:
+    """Rows of one class (``None``: all) whose title or description holds ``needle`` (any case)."""
+    if label is not None:
+        df = df[df["label"] == label]
+    needle = needle.strip()
+    if needle:
+        hit = (df["title"].str.contains(needle, case=False, regex=False)
+               | df["description"].str.contains(needle, case=False, regex=False))
+        df = df[hit]
+    return df
+
+
 def prepare_splits(config: RunConfig, data: AgNews | None = None) -> Splits:
     """Train/validation/test frames for one run.
 

@@ -62,7 +62,7 @@ class ComputeWorker:
 
     EXPOSED = frozenset({"ping", "device", "open_run", "trace", "padding_demo", "neuron_contexts",
                          "projection_basis", "tracing_counts", "loads", "token_lengths",
-                         "memory", "neighbours", "corpus_builds", "confusion_cell",
+                         "memory", "neighbours", "corpus_builds", "embedding_neighbour", "confusion_cell",
                          "submit", "stop", "job", "jobs", "position"})
 
     def __init__(self):
@@ -137,6 +137,12 @@ class ComputeWorker:
     def neighbours(self, root: str, run_id: str, text: str, step: int | None, k: int):
         from .analysis.memory import neighbours
         return neighbours(self._tracer(root, run_id), text, step, k)
+
+    def embedding_neighbour(self, root: str, run_id: str, token_id: int):
+        """The word nearest to ``token_id`` in the run's embedding (rnnlab.analysis.edits)."""
+        from .analysis.edits import nearest_in_embedding
+        tracer = self._tracer(root, run_id)
+        return nearest_in_embedding(tracer.weights.embedding, tracer.vocabulary, token_id)
 
     def confusion_cell(self, root: str, run_id: str, true_class: int, predicted_class: int, limit: int):
         from .analysis.mistakes import confusion_cell

@@ -97,6 +97,6 @@ def compare_section(chosen: list[str], by_id: dict) -> None:
         event = ui.chart(charts.confusion_matrix(by_id[run_id].metrics["confusion_matrix"], names,
                                                  true_label=tr("eval.true"), predicted_label=tr("eval.predicted"),
                                                  count_label=tr("eval.headlines"), clickable=True),
-                         key=f"fig-cmp-confusion-{run_id}", note=tr("eval.confusion_note"), select=True)
+                         key=f"fig-cmp-confusion-{run_id}", note=tr("eval.confusion_note"), on_select="rerun")
     with right:
         drill_down(run_id, f"cmp-{run_id}", event)

@@ -24,6 +24,7 @@ from rnnlab.tracedata import TokenInfo
 
 SECTIONS = ("simple-rnn", "masking", "lstm", "bilstm")
 EXERCISE = "glove"
+GUESS_SECTION = SECTIONS[0]         # where each person guesses the topic before the network answers
 LEARNED = "masking"                 # the exercise's learned-embedding side is step 2's run
 PRESET_OF = {section: f"lesson-{section}" for section in (*SECTIONS, EXERCISE)}
 # Words AG News (2004-05) never had but GloVe (Wikipedia 2014, Gigaword) knows.

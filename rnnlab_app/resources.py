@@ -17,9 +17,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnlab import service, vocabulary
+from rnnlab import challenge, service, vocabulary
 from rnnlab.config import RunConfig
-from rnnlab.data import AgNews, DataError, load_ag_news
+from rnnlab.data import AgNews, DataError, Splits, load_ag_news, prepare_splits
 from rnnlab.errors import WorkerUnavailable
 from rnnlab.lru import LruCache, approx_bytes
 from rnnlab.runs import RunInfo, RunStore, RunStoreError, default_store_dir
@@ -99,6 +99,17 @@ def data_key(ag: AgNews) -> str:
 def token_lengths(key: str, field: str, split: str) -> np.ndarray:
     """Words per text (after the model's cleanup) for one split and text field."""
     return call("token_lengths", field, split)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _splits(key: str, config_json: str) -> Splits:
+    ag, _ = data()
+    return prepare_splits(RunConfig.from_json(config_json), ag)
+
+
+def splits(ag: AgNews, config: RunConfig) -> Splits:
+    """The train / validation / test rows a config trains on (shared by every session)."""
+    return _splits(data_key(ag), config.to_json())
 
 
 # -- runs --------------------------------------------------------------------------------
@@ -191,6 +202,12 @@ def neighbours(run_id: str, text: str, step: int | None = None, k: int = 10):
     return _computed("neighbours", run_id, text, step, k)
 
 
+def embedding_neighbour(run_id: str, token_id: int):
+    """The word nearest to a token in the run's embedding space (rnnlab.analysis.edits.EmbeddingNeighbour),
+    or None for padding, [UNK] and a word without a direction."""
+    return _computed("embedding_neighbour", run_id, int(token_id))
+
+
 def confusion_cell(run_id: str, true_class: int, predicted_class: int, limit: int = 50):
     """The test headlines of one confusion-matrix cell (rnnlab.analysis.mistakes.ConfusionCell)."""
     return _computed("confusion_cell", run_id, true_class, predicted_class, limit)
@@ -257,3 +274,15 @@ def runs_frame(runs: list[RunInfo]) -> pd.DataFrame:
             "damaged": r.damaged,
         })
     return pd.DataFrame(rows)
+
+
+# -- the class board ------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _classroom(path: str) -> challenge.Classroom:
+    return challenge.Classroom(path)
+
+
+def classroom() -> challenge.Classroom:
+    """The class board (Challenge submissions, Lesson guesses) in the run store's SQLite file."""
+    return _classroom(str(challenge.default_path(runs_root())))

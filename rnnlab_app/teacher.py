@@ -10,10 +10,13 @@ _LOGGED_IN = "teacher_logged_in"
 
 
 def _on_server_machine() -> bool:
+    """Streamlit gives no address (None) for a browser on the server's own machine; a real
+    connection always has headers, a script run without a browser (AppTest) has none."""
     try:
-        peer = st.context.ip_address
-        forwarded = st.context.headers.get("X-Forwarded-For")
-    except Exception:   # no request context (a bare script run): nobody is local
+        headers = st.context.headers
+        peer = st.context.ip_address or ("127.0.0.1" if headers else None)
+        forwarded = headers.get("X-Forwarded-For")
+    except Exception:   # no request context: nobody is local
         return False
     return teacher_access.on_server_machine(peer, forwarded)
 

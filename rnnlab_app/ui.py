@@ -36,13 +36,14 @@ PAGES = {  # url path -> file, for links and switch_page
     "explore": "app_pages/explore.py",
     "compare": "app_pages/compare.py",
     "data": "app_pages/data.py",
+    "challenge": "app_pages/challenge.py",
 }
 # Which URL parameters each page carries (besides ``lang``).
 PAGE_PARAMS = {
     "home": (),
     "lesson": ("headline",),
     "train": ("preset",),
-    "explore": ("run", "headline", "panel"),
+    "explore": ("run", "headline", "panel", "step", "pin"),
     "compare": ("runs", "headline"),
     "data": ("preset",),
 }
@@ -470,14 +471,17 @@ def _fig_key(*parts) -> str:
     return "fig-" + "-".join(str(p) for p in parts)
 
 
-def chart(fig, key: str, note: str | None = None, select: bool = False):
+def chart(fig, key: str, note: str | None = None, on_select=None):
     """A Plotly figure with its one- or two-sentence 'what to look for'.
+
+    ``on_select`` (a callback, or "rerun") makes a click on a point or bar select it: a
+    callback reads the selection from ``st.session_state[key]`` before the page runs
+    again; with "rerun" the selection state is returned.
 
     In projector mode every font of the figure grows (:func:`rnnlab.charts.for_projector`)
     and the figure keeps its own dark text rather than Streamlit's chart theme.
     Of Plotly's toolbar only the camera stays (shown on hover): it downloads the chart
     as a PNG in the browser, at twice the screen resolution, named after the chart.
-    With ``select`` a click on a point reruns the page and the selection state is returned.
     """
     if note:
         st.caption(note)
@@ -485,8 +489,8 @@ def chart(fig, key: str, note: str | None = None, select: bool = False):
     if projector():
         fig = charts.for_projector(fig)
     # Streamlit's chart theme sets small grey axis labels of its own: the projector drops it.
-    picking = {"on_select": "rerun", "selection_mode": ("points",)} if select else {}
-    return st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", **picking, config={
+    selecting = {"on_select": on_select, "selection_mode": ("points",)} if on_select else {}
+    return st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", **selecting, config={
         "displaylogo": False, "modeBarButtons": [["toImage"]],
         "toImageButtonOptions": {"format": "png", "filename": f"rnnlab-{name}", "scale": 2}})
 
@@ -545,7 +549,8 @@ def evaluation(metrics: dict, key: str, run_id: str | None = None) -> None:
         event = chart(charts.confusion_matrix(metrics["confusion_matrix"], names, true_label=tr("eval.true"),
                                               predicted_label=tr("eval.predicted"), count_label=tr("eval.headlines"),
                                               clickable=run_id is not None),
-                      key=f"{key}-confusion", note=tr("eval.confusion_note"), select=run_id is not None)
+                      key=f"{key}-confusion", note=tr("eval.confusion_note"),
+                      on_select="rerun" if run_id is not None else None)
     if run_id is not None:
         from .drill import drill_down
         drill_down(run_id, key, event)

@@ -6,7 +6,7 @@ import pytest
 from rnnlab.data import clear_cache
 from app_testing import all_text, open_page
 
-PAGES = ("home", "lesson", "train", "explore", "compare", "data")
+PAGES = ("home", "lesson", "train", "explore", "compare", "data", "challenge")
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def no_data(tmp_path, monkeypatch):
     clear_cache()
 
 
-@pytest.mark.parametrize("page", ["explore", "compare"])
+@pytest.mark.parametrize("page", ["explore", "compare", "challenge"])
 def test_no_runs_says_what_to_do_and_offers_the_quick_run(no_runs, page):
     at = open_page(page)
     assert not at.exception

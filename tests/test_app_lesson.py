@@ -11,6 +11,8 @@ import base64
 import numpy as np
 import pytest
 
+from rnnlab import challenge
+from rnnlab.challenge import Classroom
 from rnnlab.config import PRESETS
 from rnnlab.runs import RunStore
 from rnnlab.tracedata import TokenInfo
@@ -47,6 +49,12 @@ def _values(y) -> np.ndarray:
     if isinstance(y, dict):
         return np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
     return np.asarray(y, dtype=float)
+
+
+def reveal(at, topic: int = 0):
+    """Guess ``topic`` for step 1's headline and reveal the network's answer."""
+    at.radio(key="lesson_guess").set_value(topic)
+    return at.button(key="lesson-guess-reveal").click().run()
 
 
 def ensure_run(store: RunStore, section: str) -> str:
@@ -112,6 +120,7 @@ def test_a_step_trains_its_preset_and_shows_the_result_next_to_the_text(lesson_s
     assert "lesson-train-simple-rnn" not in [b.key for b in at.button]       # no second click while it trains
     at = wait_until(at, lambda a: any(m.label == "Test accuracy" for m in a.metric))
     assert not at.exception
+    at = reveal(at)
     labels = [m.label for m in at.metric]
     assert labels[:3] == ["Test accuracy", "On titles only", "Training time"]
     assert at.get("plotly_chart")[0].proto.spec and "scatter" in chart_types(at)   # the prefix probabilities
@@ -203,6 +212,9 @@ def test_the_step_buttons_lead_to_explore_and_compare(lesson_store):
     run_id = ensure_run(lesson_store, "simple-rnn")
     ensure_run(lesson_store, "masking")
     at = open_page("lesson", {"lang": "nb", "headline": "Oil prices climb"})
+    classroom = Classroom(challenge.default_path(lesson_store.root))
+    classroom.guess(run_id, "Oil prices climb", at.session_state["session_id"], 0)   # guessed: answer shown
+    at.run()
     at.button(key="lesson-explore-simple-rnn").click().run()
     assert not at.exception
     assert at.title[0].value == "Utforsk: se et nettverk lese"
@@ -212,6 +224,39 @@ def test_the_step_buttons_lead_to_explore_and_compare(lesson_store):
     at.button(key="lesson-compare").click().run()
     assert not at.exception
     assert at.multiselect(key="compare_runs").value[:2] == [run_id, lesson.section_config("masking").run_id()]
+
+
+def test_each_person_guesses_before_the_answer_and_sees_the_class_tally(lesson_store):
+    run_id = ensure_run(lesson_store, "simple-rnn")
+    headline = "Guess me: Federer beats Nadal in Paris"
+    at = open_page("lesson", {"headline": headline})
+    assert not at.exception
+    assert "Your guess first" in all_text(at)
+    def answers(at) -> list[str]:
+        return [m.value for m in at.markdown if m.value.startswith("It reads the headline as")]
+    others = len(answers(at))                          # the later steps' networks (if trained) answer at once
+    assert "lesson-explore-simple-rnn" not in [b.key for b in at.button]     # step 1's: not before the guess
+    at.button(key="lesson-guess-reveal").click().run()
+    assert "Pick a topic first, then reveal." in [w.value for w in at.warning]
+    at = reveal(at, 1)
+    assert not at.exception
+    assert "lesson_guess" not in [r.key for r in at.radio]               # the question is answered
+    assert len(answers(at)) == others + 1
+    answer = answers(at)[0]                            # step 1's comes first
+    predicted = ["World", "Sports", "Business", "Sci/Tech"].index(answer.split("**")[1])
+    assert ("You guessed **Sports**: the same as the network." if predicted == 1 else
+            f"You guessed **Sports**; the network answers **{answer.split('**')[1]}**.") in all_text(at)
+    assert at.button(key="lesson-explore-simple-rnn")
+
+    for topic in (1, 3):                                          # two classmates guess too
+        reveal(open_page("lesson", {"headline": headline}), topic)
+    at.run()                                                      # the first person, again: one guess each
+    assert "lesson_guess" not in [r.key for r in at.radio]
+    counts = (0, 2, 0, 1)
+    assert Classroom(challenge.default_path(lesson_store.root)).tally(run_id, headline).counts == counts
+    expected = ("World: 0 · Sports: 2 · Business: 0 · Sci/Tech: 1 — Guesses in the class on this server: "
+                f"3, {counts[predicted]} of them the network's answer.")
+    assert expected in [c.value for c in at.caption]
 
 
 def test_ready_trained_runs_are_offered_first(make_run, run_store, monkeypatch):

@@ -174,6 +174,11 @@ def test_the_lesson_in_norwegian_in_a_browser(server, browser):
     # Step 1's experiment, one click away; its result appears next to the text.
     page.get_by_role("button", name="Tren dette nettverket").first.click()
     page.get_by_text("Testnøyaktighet").first.wait_for(timeout=120_000)
+    # Each person guesses the topic first; then the network's answer is revealed.
+    page.get_by_text("Gjett først").wait_for(timeout=60_000)
+    page.get_by_text("Verden", exact=True).first.click()
+    page.get_by_role("button", name="Vis svaret").click()
+    page.get_by_text("Gjetninger i klassen på denne serveren: 1,").wait_for(timeout=60_000)
     page.get_by_text("Det leser overskriften som").first.wait_for(timeout=60_000)
     settle(page)
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)

@@ -136,3 +136,17 @@ def test_the_projector_toggle(server, browser):
         assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
     finally:
         page.close()
+
+
+def test_the_servers_own_machine_is_the_teacher(server, browser):
+    """Streamlit reports no address for a browser on the server's machine; that browser is the teacher."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(server + "/train", timeout=60_000)
+        page.get_by_text("Saved runs").first.wait_for(timeout=60_000)
+        settle(page)
+        page.get_by_text("you are on the server's own machine").first.wait_for(timeout=30_000)
+        assert page.get_by_text("Delete this run").count() >= 1
+        assert page.get_by_text("Only the teacher can delete runs").count() == 0
+    finally:
+        page.close()

@@ -334,3 +334,21 @@ def test_a_failed_training_in_the_queue_writes_nothing(tmp_path, monkeypatch):
     assert job.state == FAILED
     assert str(folder / "train.csv") in job.error and "line 122:" in job.error and "'7'" in job.error
     assert store.list() == [] and (not store.root.exists() or [p.name for p in store.root.iterdir()] == [".locks"])
+
+
+def test_search_filters_by_class_and_words_in_title_or_description():
+    df = pd.DataFrame({"label": [0, 1, 1, 2], "title": ["Oil soars", "Cup final", "Oil cup", "Chips"],
+                       "description": ["", "oil spill", "", "OIL rig"]})
+    assert list(data.search(df, None, " oil ").index) == [0, 1, 2, 3]
+    assert list(data.search(df, 1, "oil").index) == [1, 2]
+    assert list(data.search(df, 1, "").index) == [1, 2]
+    assert list(data.search(df, 3, "").index) == []
+    assert list(data.search(df, None, "a.b(").index) == []       # not a regular expression
+
+
+def test_bucketing_cuts_padding_for_mixed_lengths():
+    from rnnlab.batching import padding_with_and_without_bucketing
+    lengths = np.random.default_rng(1).integers(1, 60, size=500)
+    plain, bucketed = padding_with_and_without_bucketing(lengths, 8, 32, seed=0)
+    assert 0 < bucketed < plain < 1
+    assert padding_with_and_without_bucketing(np.full(64, 7), 8, 32, seed=0) == (0.0, 0.0)

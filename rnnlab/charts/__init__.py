@@ -18,6 +18,7 @@ from .data import (
     class_balance, length_histogram, padding_comparison, padding_demo, padding_drift_compare,
     padding_side_by_side)
 from .words import attribution_colors, memory_dependence, token_strip_html
+from .linked import SELECTED_SHAPE, mark_step, pinned_comparison, step_by_step
 
 __all__ = [
     "ACCENT", "CLASS_COLORS", "FONT_FAMILY", "FONT_SIZE", "GATE_SCALE", "PROJECTOR_MIN_FONT",
@@ -25,5 +26,5 @@ __all__ = [
     "clicked_cell", "confusion_matrix", "probability_bars", "training_curves", "prefix_probabilities", "projection_path",
     "readable_scale", "state_change", "state_heatmap", "class_balance", "length_histogram", "padding_comparison",
     "padding_demo", "padding_drift_compare", "padding_side_by_side", "attribution_colors",
-    "memory_dependence", "token_strip_html"
+    "memory_dependence", "token_strip_html", "SELECTED_SHAPE", "mark_step", "pinned_comparison", "step_by_step"
 ]

@@ -34,8 +34,12 @@ def _hex_to_rgb(color: str) -> tuple[int, int, int]:
 
 def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Sequence[bool] | None = None,
                      value_label: str = "attribution", unknown_label: str = "not in the vocabulary",
-                     sources: Sequence[str] | None = None, source_labels: dict[str, str] | None = None) -> str:
+                     sources: Sequence[str] | None = None, source_labels: dict[str, str] | None = None,
+                     selected: int | None = None) -> str:
     """The headline's tokens as coloured chips. Every word is HTML-escaped.
+
+    ``selected`` (a token's position) outlines that word's chip, the word chosen in
+    Explore's linked views.
 
     ``sources`` (one of :data:`rnnlab.vocabulary.SOURCES` per token) adds each word's small
     mark (:data:`rnnlab.vocabulary.MARKS`), with ``source_labels[source]`` as its tooltip.
@@ -47,6 +51,9 @@ def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Seque
         is_unknown = bool(unknown[i]) if unknown is not None and i < len(unknown) else False
         tip = f"{value_label} {v[i]:+.3f}" + (f" · {unknown_label}" if is_unknown else "")
         border = "2px dashed #555" if is_unknown else "2px solid transparent"
+        mark = ""
+        if i == selected:
+            border, mark = f"3px solid {ACCENT}", ' data-selected="true"'
         text = html.escape(word)
         if sources is not None and i < len(sources):
             label = (source_labels or {}).get(sources[i], sources[i])
@@ -56,7 +63,8 @@ def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Seque
                     f'style="font-size:15px;font-weight:700;margin-left:3px;color:#222;">'
                     f'{MARKS.get(sources[i], "")}</sup>')
         chips.append(
-            f'<span title="{html.escape(tip, quote=True)}" style="background:{bg};border:{border};'
+            f'<span title="{html.escape(tip, quote=True)}"{mark} '
+            f'style="background:{bg};border:{border};'
             f'border-radius:6px;padding:4px 8px;margin:3px;display:inline-block;font-size:22px;'
             f'color:#111;">{text}</span>')
     return '<div style="line-height:2.4;">' + "".join(chips) + "</div>"
