@@ -309,5 +309,7 @@ def test_memory_chart_names_at_most_sixteen_words_of_a_long_text():
     ticks = list(fig.layout.xaxis.tickvals)
     assert 0 in ticks and len(ticks) <= charts.words.MEMORY_TICKS
     assert all(text.endswith(f"w{44 - d}") for d, text in zip(ticks, fig.layout.xaxis.ticktext))
+    narrow = charts.memory_dependence(words, distances, np.ones(45), np.zeros(45), max_ticks=8)
+    assert len(narrow.layout.xaxis.tickvals) <= 8 and narrow.layout.xaxis.tickangle == 0
     short = charts.memory_dependence(words[:6], list(range(5, -1, -1)), np.ones(6), np.zeros(6))
     assert list(short.layout.xaxis.tickvals) == [5, 4, 3, 2, 1, 0]                # a headline names every word
