@@ -223,7 +223,7 @@ def memory_example() -> None:
                 [t.occlusion_drop for t in tokens], color=charts.class_color(found.predicted),
                 distance_label=tr("memory.distance"), gradient_label=tr("memory.gradient"),
                 occlusion_label=tr("memory.occlusion"), gradient_title=tr("lesson.memory_gradient_title"),
-                occlusion_title=tr("lesson.memory_occlusion_title"), max_ticks=8)   # half the page wide
+                occlusion_title=tr("lesson.memory_occlusion_title"), max_ticks=6)   # half the page wide
             ui.chart(fig, key=f"fig-lesson-memory-{section}")
     st.caption(tr("lesson.memory_how"))
 
