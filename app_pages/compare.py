@@ -6,7 +6,7 @@ import streamlit as st
 from rnnlab import charts
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain
+from rnnlab_app import drill, explain
 from rnnlab_app import links
 from rnnlab_app import resources as res
 from rnnlab_app import ui
@@ -138,6 +138,7 @@ def main() -> None:
             st.caption(tr("compare.need_two"))
         return
     scores_table(chosen, by_id)
+    drill.compare_section(chosen, by_id)
     text = ui.headline_input("compare")
     if not text.strip():
         st.info(tr("explore.type_headline"), icon=":material/keyboard:")
@@ -193,11 +194,12 @@ def main() -> None:
             with col:
                 header(rid)
                 layer = [lt for lt in trace.layers if lt.direction == "forward"][-1]   # the last layer
+                top, value_label = ui.state_scale(layer.hidden)
                 ui.chart(charts.state_heatmap(layer.hidden, [t.word for t in trace.tokens],
                                               title=tr("explore.layer_option", n=layer.name.split("_")[-1],
                                                        direction=tr("direction.forward")),
                                               unit_label=tr("chart.unit"), token_label=tr("chart.token"),
-                                              value_label=tr("chart.value"), zmax=1.0, angle_from=5),
+                                              value_label=value_label, zmax=top, angle_from=5),
                          key=f"fig-cmp-hidden-{rid}")
 
     st.header(tr("compare.section_padding"))

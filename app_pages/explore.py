@@ -159,10 +159,11 @@ def layer_choice(trace) -> tuple[str, str, str]:
 def heatmaps(run_id, trace, words) -> None:
     name, direction, label = layer_choice(trace)
     layer = trace.layer(name, direction)
+    top, value_label = ui.state_scale(layer.hidden)
     chart(run_id, trace.text, "hidden",
           lambda: charts.state_heatmap(layer.hidden, words, title=tr("explore.hidden_title", layer=label),
                                        unit_label=tr("chart.unit"), token_label=tr("chart.token"),
-                                       value_label=tr("chart.value"), zmax=1.0),
+                                       value_label=value_label, zmax=top),
           tr("note.hidden") + (" " + tr("note.backward") if direction == "backward" else ""), name, direction)
     internals = list(layer.internals)
     if not internals:

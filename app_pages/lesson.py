@@ -213,6 +213,40 @@ def training_replay(section: str, text: str) -> None:
     replay.player(run_id, text, index, key=f"lesson_replay.{section}", full=False)
 
 
+# -- the LSTM step's memory example ----------------------------------------------------------
+
+def memory_example() -> None:
+    """Step 1's SimpleRNN and step 3's LSTM read the same long text: how much each one's
+    answer still depends on every word (vanishing gradients made visible), side by side."""
+    st.subheader(tr("lesson.memory_title"))
+    runs = {s: lesson.section_config(s).run_id() for s in lesson.MEMORY_SECTIONS}
+    missing = [s for s, rid in runs.items() if not res.store().info(rid).ok]
+    if missing:
+        st.caption(tr("lesson.memory_need", steps=", ".join(tr(f"lesson.{s}.title") for s in missing)))
+        return
+    st.markdown(tr("lesson.memory_body"))
+    st.code(lesson.MEMORY_TEXT, language=None, wrap_lines=True)
+    for col, (section, run_id) in zip(st.columns(2, gap="large"), runs.items()):
+        with col:
+            st.markdown(f"**{ui.preset_label(lesson.PRESET_OF[section])}**")
+            try:
+                with st.spinner(tr("explore.reading")):
+                    found = res.memory(run_id, lesson.MEMORY_TEXT)
+            except Exception as exc:  # an unreadable run: a message, the other side still drawn
+                st.error(tr("explore.load_failed", run=ui.esc(run_id)))
+                st.text(f"{type(exc).__name__}: {exc}")
+                continue
+            tokens = found.tokens
+            fig = charts.memory_dependence(
+                [t.word for t in tokens], [t.distance for t in tokens], [t.gradient_norm for t in tokens],
+                [t.occlusion_drop for t in tokens], color=charts.class_color(found.predicted),
+                distance_label=tr("memory.distance"), gradient_label=tr("memory.gradient"),
+                occlusion_label=tr("memory.occlusion"), gradient_title=tr("lesson.memory_gradient_title"),
+                occlusion_title=tr("lesson.memory_occlusion_title"), max_ticks=6)   # half the page wide
+            ui.chart(fig, key=f"fig-lesson-memory-{section}")
+    st.caption(tr("lesson.memory_how"))
+
+
 # -- the masking step's padding test -------------------------------------------------------
 
 def padding_test(text: str) -> None:
@@ -357,6 +391,8 @@ def main() -> None:
             training_replay(section, text)
         if section == "masking":
             padding_test(text)
+        if section == "lstm":
+            memory_example()
         st.info(tr(f"lesson.{section}.question"), icon=":material/lightbulb:")
     exercise()
     compare_all(text)

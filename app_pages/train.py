@@ -84,7 +84,7 @@ def _draw_done(job) -> None:
         ui.run_downloads(job.saved_run_id, key=f"dl-{job.job_id}")
     if job.curve:
         ui.chart(ui.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
-    ui.evaluation(job.metrics, key=f"eval-{job.job_id}")
+    ui.evaluation(job.metrics, key=f"eval-{job.job_id}", run_id=job.saved_run_id)
 
 
 def job_panel(job_id: str) -> None:
@@ -335,7 +335,7 @@ def saved_runs() -> None:
                     st.error(str(exc))
                 else:
                     ui.history_curves(history, key=f"hist-{pick}")
-                    ui.evaluation(info.metrics, key=f"pick-eval-{pick}")
+                    ui.evaluation(info.metrics, key=f"pick-eval-{pick}", run_id=pick)
         if teacher.is_teacher():
             delete_run(pick)
         else:

@@ -63,6 +63,7 @@ class ComputeWorker:
     EXPOSED = frozenset({"ping", "device", "open_run", "trace", "padding_demo", "neuron_contexts",
                          "projection_basis", "tracing_counts", "loads", "token_lengths",
                          "memory", "neighbours", "corpus_builds", "embedding_neighbour", "replay_index", "replay",
+                         "confusion_cell",
                          "submit", "stop", "job", "jobs", "position"})
 
     def __init__(self):
@@ -143,6 +144,10 @@ class ComputeWorker:
         from .analysis.edits import nearest_in_embedding
         tracer = self._tracer(root, run_id)
         return nearest_in_embedding(tracer.weights.embedding, tracer.vocabulary, token_id)
+
+    def confusion_cell(self, root: str, run_id: str, true_class: int, predicted_class: int, limit: int):
+        from .analysis.mistakes import confusion_cell
+        return confusion_cell(self._tracer(root, run_id), true_class, predicted_class, limit)
 
     def corpus_builds(self, root: str, run_id: str) -> int:
         """How often this worker computed the run's state matrix for neighbours."""

@@ -30,6 +30,14 @@ PRESET_OF = {section: f"lesson-{section}" for section in (*SECTIONS, EXERCISE)}
 # Words AG News (2004-05) never had but GloVe (Wikipedia 2014, Gigaword) knows.
 EXERCISE_HEADLINE = "Biden warns Facebook and Twitter over Ebola videos on YouTube"
 TRAIN_SIZE_ENV = "RNNLAB_LESSON_TRAIN_SIZE"
+# The LSTM step's memory example: a long AG-style text whose topic words (oil, OPEC,
+# crude, barrel) all come first, read by step 1's SimpleRNN and step 3's LSTM (both
+# read up to 64 words, so neither cuts it).
+MEMORY_SECTIONS = ("simple-rnn", "lstm")
+MEMORY_TEXT = ("Oil prices jumped to a record high after OPEC said crude output would stay flat, and the "
+               "price of a barrel rose again on Tuesday while people in many cities said they were "
+               "waiting to see what the coming weeks would bring for them and for their families "
+               "before the end of the long and cold winter")
 
 
 def train_size_override() -> int | None:

@@ -218,6 +218,11 @@ def replay(run_id: str, text: str, k: int):
     return _computed("replay", run_id, text, int(k))
 
 
+def confusion_cell(run_id: str, true_class: int, predicted_class: int, limit: int = 50):
+    """The test headlines of one confusion-matrix cell (rnnlab.analysis.mistakes.ConfusionCell)."""
+    return _computed("confusion_cell", run_id, true_class, predicted_class, limit)
+
+
 def projection_basis(run_id: str):
     """The run's 2-D PCA basis (rnnlab.tracedata.ProjectionBasis)."""
     return _computed("projection_basis", run_id)

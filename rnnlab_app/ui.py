@@ -482,11 +482,12 @@ def _fig_key(*parts) -> str:
     return "fig-" + "-".join(str(p) for p in parts)
 
 
-def chart(fig, key: str, note: str | None = None, on_select=None) -> None:
+def chart(fig, key: str, note: str | None = None, on_select=None):
     """A Plotly figure with its one- or two-sentence 'what to look for'.
 
-    ``on_select`` (a callback) makes a click on a point or bar select it: the callback
-    reads the selection from ``st.session_state[key]`` before the page runs again.
+    ``on_select`` (a callback, or "rerun") makes a click on a point or bar select it: a
+    callback reads the selection from ``st.session_state[key]`` before the page runs
+    again; with "rerun" the selection state is returned.
 
     In projector mode every font of the figure grows (:func:`rnnlab.charts.for_projector`)
     and the figure keeps its own dark text rather than Streamlit's chart theme.
@@ -500,15 +501,25 @@ def chart(fig, key: str, note: str | None = None, on_select=None) -> None:
         fig = charts.for_projector(fig)
     # Streamlit's chart theme sets small grey axis labels of its own: the projector drops it.
     selecting = {"on_select": on_select, "selection_mode": ("points",)} if on_select else {}
-    st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", **selecting, config={
+    return st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", **selecting, config={
         "displaylogo": False, "modeBarButtons": [["toImage"]],
         "toImageButtonOptions": {"format": "png", "filename": f"rnnlab-{name}", "scale": 2}})
 
 
+def state_scale(values) -> tuple[float, str]:
+    """The colour-scale top for a hidden-state heatmap and its colour-bar title: ±1, or the
+    states' own smaller range, said in the title ("Value · scale ±0.12, not ±1")."""
+    top = charts.readable_scale(values)
+    if top >= 1.0:
+        return 1.0, tr("chart.value")
+    return top, tr("scale.legend", value=tr("chart.value"), scale=num(top, 2))
+
+
 # -- evaluation -------------------------------------------------------------------------
 
-def evaluation(metrics: dict, key: str) -> None:
-    """Test accuracy, per-class precision/recall/F1, confusion matrix, misclassified headlines."""
+def evaluation(metrics: dict, key: str, run_id: str | None = None) -> None:
+    """Test accuracy, per-class precision/recall/F1, confusion matrix, misclassified headlines;
+    with a saved ``run_id`` a click on a cell of the matrix lists its test headlines."""
     if not metrics or "per_class" not in metrics:
         st.info(tr("eval.none"))
         return
@@ -546,9 +557,14 @@ def evaluation(metrics: dict, key: str) -> None:
         st.caption(tr("eval.per_class_note"))
     with right:
         st.subheader(tr("eval.confusion"))
-        chart(charts.confusion_matrix(metrics["confusion_matrix"], names, true_label=tr("eval.true"),
-                                      predicted_label=tr("eval.predicted"), count_label=tr("eval.headlines")),
-              key=f"{key}-confusion", note=tr("eval.confusion_note"))
+        event = chart(charts.confusion_matrix(metrics["confusion_matrix"], names, true_label=tr("eval.true"),
+                                              predicted_label=tr("eval.predicted"), count_label=tr("eval.headlines"),
+                                              clickable=run_id is not None),
+                      key=f"{key}-confusion", note=tr("eval.confusion_note"),
+                      on_select="rerun" if run_id is not None else None)
+    if run_id is not None:
+        from .drill import drill_down
+        drill_down(run_id, key, event)
     wrong = metrics.get("misclassified") or []
     st.subheader(tr("eval.misclassified"))
     if not wrong:

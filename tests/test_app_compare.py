@@ -18,7 +18,7 @@ def test_two_runs_side_by_side(runs):
     assert at.multiselect(key="compare_runs").value == [gru.run_id, lstm.run_id]
     assert [m.label for m in at.metric].count("Predicted topic") == 2
     types = chart_types(at)
-    assert types.count("heatmap") == 2                        # a hidden-state heatmap per run
+    assert types.count("heatmap") == 3                        # the confusion matrix, a hidden-state heatmap per run
     assert types.count("bar") == 2                            # a probability chart per run
     text = all_text(at)
     assert "How each answer forms, word by word" in text and "What padding does to each" in text

@@ -144,6 +144,21 @@ def test_confusion_matrix_rows_are_true_classes():
     assert trace.customdata[3][0] == 2 and "2<br>(20%)" == trace.text[3][0]
 
 
+def test_clickable_confusion_matrix_gives_each_cell_a_point_naming_it():
+    m = np.array([[5, 1, 0, 0], [0, 6, 0, 0], [0, 0, 7, 0], [2, 0, 0, 8]])
+    names = ["W", "S", "B", "T"]
+    assert len(charts.confusion_matrix(m, names).data) == 1
+    fig = charts.confusion_matrix(m, names, clickable=True)
+    cells = fig.data[1]
+    assert cells.type == "scatter" and len(cells.x) == 16
+    for x, y, data in zip(cells.x, cells.y, cells.customdata):
+        assert (names[data[0]], names[data[1]], data[2]) == (y, x, m[data[0], data[1]])
+    point = {"x": "W", "y": "T", "customdata": list(cells.customdata[12])}       # as Streamlit reports a click
+    assert charts.clicked_cell({"points": [point]}) == (3, 0)
+    assert charts.clicked_cell({"points": []}) is None and charts.clicked_cell(None) is None
+    assert charts.clicked_cell({"points": [{"x": "W"}, {"customdata": ["a", 1]}]}) is None
+
+
 def test_padding_side_by_side_has_a_panel_per_run():
     fig = _all_figures()["side"]
     assert [a.text for a in fig.layout.annotations] == ["A &lt;i&gt;x&lt;/i&gt;", "B"]     # titles, escaped
@@ -239,3 +254,62 @@ def test_figures_keep_the_projector_template_when_another_becomes_the_default(mo
     fig = charts.probability_bars(np.full(4, 0.25))
     assert min(_fonts(fig)) >= charts.FONT_SIZE - 4
     assert pio.templates.default == "rnnlab"
+
+
+def test_small_states_get_their_own_scale():
+    rng = np.random.default_rng(0)
+    assert charts.readable_scale(np.tanh(rng.normal(0, 2, (12, 8)))) == 1.0            # a GRU's states: ±1
+    small = rng.uniform(-0.1, 0.1, (40, 20))
+    small[0, 0] = 0.9                                                                   # one outlier saturates
+    top = charts.readable_scale(small)
+    assert 0.09 < top <= 0.11 and round(top, 2) == top
+    assert charts.readable_scale(np.zeros((3, 4))) == charts.reading.SCALE_FLOOR
+    assert charts.readable_scale(np.full((2, 2), np.nan)) == 1.0
+
+
+def test_state_scale_says_so_in_the_colour_bar_in_both_languages(monkeypatch):
+    import streamlit as st
+    from rnnlab_app import ui
+    values = np.linspace(-0.115, 0.115, 200).reshape(20, 10)
+    for lang, expected in (("en", "Value · scale ±0.12, not ±1"), ("nb", "Verdi · skala ±0,12, ikke ±1")):
+        monkeypatch.setattr(st, "session_state", {"lang": lang})
+        top, label = ui.state_scale(values)
+        assert (top, label) == (0.12, expected)
+        fig = charts.state_heatmap(values, [str(i) for i in range(20)], value_label=label, zmax=top)
+        assert fig.data[0].zmax == 0.12 and fig.data[0].colorbar.title.text == expected
+    assert ui.state_scale(np.tanh(np.linspace(-3, 3, 40)).reshape(8, 5))[1] == "Verdi"
+
+
+def test_pca_word_labels_never_overlap():
+    """A path that dwells in one place (the same state six times) and crowds its words."""
+    rng = np.random.default_rng(3)
+    crowd = rng.normal(0, 0.02, (14, 2))
+    points = np.vstack([crowd, np.repeat([[0.5, 0.5]], 6, axis=0), [[1.0, -1.0]]])
+    words = [f"word{i}" for i in range(len(points))]
+    fig = charts.projection_path(points, words)
+    path = next(t for t in fig.data if t.mode == "lines+markers+text")
+    shown = [i for i, text in enumerate(path.text) if text]
+    places = charts.reading.label_places(points, [charts.reading.shorten(w) for w in words],
+                                         fig.layout.xaxis.range, fig.layout.yaxis.range)
+    assert [i for i, p in enumerate(places) if p] == shown
+    boxes = [places[i][1] for i in shown]
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            assert not charts.reading._overlaps(boxes[a], boxes[b]), (shown[a], shown[b])
+    assert sum(1 for i in range(14, 20) if path.text[i]) == 1        # one label where the path stands still
+    assert path.text[-1] == "word20" and 0 in shown                   # an open spot keeps its label
+    assert len(shown) < len(words) and list(path.customdata) == words  # the rest only in the hover
+    assert list(path.textposition)[shown[0]] == "top center"
+
+
+def test_memory_chart_names_at_most_sixteen_words_of_a_long_text():
+    words = [f"w{i}" for i in range(45)]
+    distances = list(range(44, -1, -1))
+    fig = charts.memory_dependence(words, distances, np.ones(45), np.zeros(45))
+    ticks = list(fig.layout.xaxis.tickvals)
+    assert 0 in ticks and len(ticks) <= charts.words.MEMORY_TICKS
+    assert all(text.endswith(f"w{44 - d}") for d, text in zip(ticks, fig.layout.xaxis.ticktext))
+    narrow = charts.memory_dependence(words, distances, np.ones(45), np.zeros(45), max_ticks=8)
+    assert len(narrow.layout.xaxis.tickvals) <= 8 and narrow.layout.xaxis.tickangle == 0
+    short = charts.memory_dependence(words[:6], list(range(5, -1, -1)), np.ones(6), np.zeros(6))
+    assert list(short.layout.xaxis.tickvals) == [5, 4, 3, 2, 1, 0]                # a headline names every word

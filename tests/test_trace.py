@@ -272,6 +272,19 @@ def test_neuron_contexts(traced):
     np.testing.assert_allclose(trace.layer(layer, direction).hidden[best.position, 2], best.value, atol=ATOL)
 
 
+def test_neuron_contexts_list_each_headline_once_and_no_source_tags():
+    """Worked example: the unit is highest on «afp» and six times in one headline."""
+    from rnnlab.analysis.neurons import _StateSample, _pick
+    tokens = [["oil", "prices", "soar", "afp"], ["oil", "prices", "soar", "afp"],
+              ["stocks", "fall", "in", "tokyo"], ["reuters", "rebels", "seize", "capital"]]
+    positions = np.array([(t, p) for t in range(4) for p in range(4)])
+    values = np.array([5.0, 6, 7, 9,   5, 6, 7, 9,   1, 2, 3, 4,   8, 0.5, 0.2, 0.1])
+    sample = _StateSample([" ".join(t) for t in tokens], tokens, positions, {})
+    picked = _pick(sample, values, np.argsort(values, kind="stable")[::-1], n=5, window=1)
+    assert [c.context for c in picked] == ["prices «soar» afp", "in «tokyo»", "reuters «rebels» seize"]
+    assert [c.value for c in picked] == [7, 4, 0.5]
+
+
 def test_neuron_contexts_refuse_bad_requests(bilstm):
     _, tracer = bilstm
     for args in (("rnn_9", "forward", 0), ("rnn_1", "sideways", 0), ("rnn_1", "forward", 8),

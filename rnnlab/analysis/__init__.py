@@ -2,7 +2,7 @@
 
 :mod:`.trace` is the core (:class:`~rnnlab.analysis.trace.Tracer`: a run's weights and
 compiled functions, one headline's trace); :mod:`.projection`, :mod:`.neurons`,
-:mod:`.padding`, :mod:`.memory` and :mod:`.replay` each take a Tracer and return the plain
-dataclasses of :mod:`rnnlab.tracedata`, :mod:`.memorydata` and :mod:`rnnlab.snapshots`, which
-pages unpickle without TensorFlow.
+:mod:`.padding`, :mod:`.memory`, :mod:`.replay` and :mod:`.mistakes` each take a Tracer and
+return plain dataclasses (:mod:`rnnlab.tracedata`, :mod:`.memorydata`, :mod:`rnnlab.snapshots`,
+:mod:`.mistakes`, whose imports hold no TensorFlow), which pages unpickle without TensorFlow.
 """

@@ -13,6 +13,16 @@ from .samples import sample_test_titles
 NEURON_SAMPLE_SIZE = 1000
 NEURON_SEED = 7
 UNK_ID = 1
+# Tokens that say where a headline came from, or are left of the crawl's escapes, rather
+# than what it says: a unit that fires on "(AFP)" in every third title fills its list with
+# «afp» and teaches nothing, so its contexts skip them (the unit's value there still counts
+# for the ranking of the rest).
+SOURCE_TAGS = frozenset({
+    "afp", "ap", "reuters", "cp", "ft", "upi", "dpa", "xinhua", "ians", "pti", "aap",
+    "usatoday", "usatodaycom", "washingtonpost", "washingtonpostcom", "forbes", "forbescom", "newsfactor",
+    "spacecom", "techweb", "eweek", "zdnet", "cnet", "pcworld", "com", "quot", "amp", "lt", "gt", "39", "36",
+    "151", "150", "http", "www",
+})
 
 
 @dataclass(frozen=True)
@@ -45,17 +55,28 @@ def neuron_contexts(tracer, layer: str, direction: str, unit: int, n: int = 8, w
                           _pick(sample, values, order, n, window), len(sample.titles), int(len(values)))
 
 
+def shows_content(token: str) -> bool:
+    """Whether a token is worth a context line: not a source tag nor punctuation-like."""
+    return token.lower() not in SOURCE_TAGS and any(ch.isalnum() for ch in token)
+
+
 def _pick(sample: _StateSample, values: np.ndarray, indices, n: int, window: int) -> list[NeuronContext]:
-    out, seen = [], set()
+    """The first ``n`` contexts in ``indices`` order: one per headline (a title repeated in the
+    sample counts once) and none centred on a source tag (see :data:`SOURCE_TAGS`)."""
+    out, seen_titles, seen_contexts = [], set(), set()
     for k in indices:
         title, pos = sample.positions[k]
         tokens = sample.tokens[title]
+        headline = " ".join(tokens)
+        if headline in seen_titles or not shows_content(tokens[pos]):
+            continue
         left = tokens[max(0, pos - window):pos]
         right = tokens[pos + 1:pos + 1 + window]
         context = " ".join([*left, f"«{tokens[pos]}»", *right])
-        if context in seen:
+        if context in seen_contexts:
             continue
-        seen.add(context)
+        seen_titles.add(headline)
+        seen_contexts.add(context)
         out.append(NeuronContext(context, tokens[pos], float(values[k]), sample.titles[title], int(pos),
                                  " ".join(left), " ".join(right)))
         if len(out) == n:

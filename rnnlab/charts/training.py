@@ -12,6 +12,9 @@ from ..config import CLASS_NAMES
 from .style import CLASS_COLORS, FONT_SIZE, finite, class_color, style
 
 
+CELL_MARKER_SIZE = 48        # px: inside a cell of the 460 px high matrix, even half a page wide
+
+
 def training_curves(curve: Sequence[dict], epochs: Sequence[dict], *, title: str | None = None,
                     loss: str = "Loss", accuracy: str = "Accuracy", samples: str = "Headlines seen",
                     train: str = "training", validation: str = "validation") -> go.Figure:
@@ -49,8 +52,13 @@ def training_curves(curve: Sequence[dict], epochs: Sequence[dict], *, title: str
 
 def confusion_matrix(matrix, class_names: Sequence[str] = CLASS_NAMES, *, title: str | None = None,
                      true_label: str = "True class", predicted_label: str = "Predicted class",
-                     count_label: str = "Headlines") -> go.Figure:
-    """Counts with the true class on rows and the predicted class on columns."""
+                     count_label: str = "Headlines", clickable: bool = False) -> go.Figure:
+    """Counts with the true class on rows and the predicted class on columns.
+
+    ``clickable`` lays an invisible square marker on every cell: Plotly selects no heatmap
+    cells (so Streamlit reports no click on them), but it does select scatter points,
+    whose ``customdata`` is then ``[true, predicted]``.
+    """
     m = np.asarray(matrix, dtype=int)
     names = list(class_names)
     totals = m.sum(axis=1, keepdims=True)
@@ -61,9 +69,35 @@ def confusion_matrix(matrix, class_names: Sequence[str] = CLASS_NAMES, *, title:
         colorscale="Blues", zmin=0, zmax=1, showscale=False,
         customdata=m, hovertemplate=f"{true_label}: %{{y}}<br>{predicted_label}: %{{x}}<br>"
                                     f"{count_label}: %{{customdata:,}}<extra></extra>"))
+    if clickable:
+        # customdata as plain lists: a numpy array reaches the browser as a typed array,
+        # which Plotly hands to Streamlit's selection as something other than [i, j, n].
+        fig.data[0].hoverinfo = "skip"
+        rows, cols = np.indices(m.shape)
+        fig.add_trace(go.Scatter(
+            x=[names[j] for j in cols.ravel()], y=[names[i] for i in rows.ravel()], mode="markers",
+            marker=dict(symbol="square", size=CELL_MARKER_SIZE, color=CLASS_COLORS[0], opacity=0.01),
+            selected=dict(marker=dict(opacity=0.25)), unselected=dict(marker=dict(opacity=0.01)),
+            customdata=np.stack([rows.ravel(), cols.ravel(), m.ravel()], axis=1).tolist(), showlegend=False,
+            hovertemplate=f"{true_label}: %{{y}}<br>{predicted_label}: %{{x}}<br>"
+                          f"{count_label}: %{{customdata[2]:,}}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", title_text=true_label)
     fig.update_xaxes(title_text=predicted_label, side="bottom")
     return style(fig, title, height=460)
+
+
+def clicked_cell(selection) -> tuple[int, int] | None:
+    """(true, predicted) of the cell a person clicked in a ``clickable`` confusion matrix,
+    from Streamlit's selection state (``{"points": [{"customdata": [i, j, n], ...}]}``)."""
+    points = (selection or {}).get("points") or []
+    for point in points:
+        data = point.get("customdata") if isinstance(point, dict) else None
+        if isinstance(data, (list, tuple)) and len(data) >= 2:
+            try:
+                return int(data[0]), int(data[1])
+            except (TypeError, ValueError):
+                continue
+    return None
 
 
 # -- one prediction --------------------------------------------------------------------

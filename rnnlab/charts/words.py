@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import math
 from typing import Sequence
 
 import numpy as np
@@ -71,18 +72,23 @@ def token_strip_html(words: Sequence[str], values, color: str, *, unknown: Seque
 
 # -- memory ----------------------------------------------------------------------------
 
+MEMORY_TICKS = 16          # at most this many named words on the distance axis
+
+
 def memory_dependence(words: Sequence[str], distances: Sequence[int], gradient_norms, occlusion_drops, *,
                       color: str = ACCENT, title: str | None = None,
                       distance_label: str = "Words from the end of the headline",
                       gradient_label: str = "Gradient size", occlusion_label: str = "Drop without the word",
                       gradient_title: str = "Sensitivity (gradient)",
-                      occlusion_title: str = "Occlusion (word read as [UNK])") -> go.Figure:
+                      occlusion_title: str = "Occlusion (word read as [UNK])",
+                      max_ticks: int = MEMORY_TICKS) -> go.Figure:
     """How much the final answer depends on each word, against its distance from the end.
 
     Two panels sharing the x axis (distance, 0 = last word, drawn at the right so the
     headline reads left to right; each tick names its word): the gradient norm of the
     predicted class's probability with respect to the word's embedding, and the drop of
-    that probability when the word is read as [UNK].
+    that probability when the word is read as [UNK]. At most ``max_ticks`` words are
+    named on the axis (every word in hover).
     """
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
                         subplot_titles=(gradient_title, occlusion_title))
@@ -97,8 +103,10 @@ def memory_dependence(words: Sequence[str], distances: Sequence[int], gradient_n
         fig.update_yaxes(title_text=label, row=row, col=1)
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickformat=".1%", zeroline=True, row=2, col=1)
-    fig.update_xaxes(autorange="reversed", tickmode="array", tickvals=x,
-                     ticktext=[f"{d}<br>{shorten(w, 10)}" for d, w in zip(x, words)],
-                     tickangle=0 if len(x) <= 12 else -45)
+    step = max(1, math.ceil(len(x) / max_ticks))           # a long text names every step-th word
+    ticks = [(d, w) for d, w in zip(x, words) if d % step == 0]
+    fig.update_xaxes(autorange="reversed", tickmode="array", tickvals=[d for d, _ in ticks],
+                     ticktext=[f"{d}<br>{shorten(w, 10)}" for d, w in ticks],
+                     tickangle=0 if len(ticks) <= 12 else -45)
     fig.update_xaxes(title_text=distance_label, row=2, col=1)
     return style(fig, title, height=520)
