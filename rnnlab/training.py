@@ -26,7 +26,7 @@ from .errors import TrainingError
 from .headlines import (HeadlinesError, HeadlinesScore, LabelledHeadlines, default_headlines_path, read_headlines,
                         score)
 from .models import build_model, complete_vocabulary, learn_vocabulary, token_model, vectorize
-from .progress import Progress, TrainingCallback
+from .progress import Progress
 from .weights import extract_model_weights
 from .row_adam import RowAdam
 from .snapshots import SnapshotPoint, SnapshotRecorder, Snapshots, snapshot_batches

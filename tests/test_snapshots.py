@@ -118,7 +118,8 @@ def test_a_stopped_training_ends_with_a_snapshot_of_where_it_stopped():
     import threading
 
     from rnnlab.config import RunConfig
-    from rnnlab.training import TrainingCallback, train
+    from rnnlab.progress import TrainingCallback
+    from rnnlab.training import train
 
     stop = threading.Event()
 

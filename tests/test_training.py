@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from rnnlab.config import CLASS_NAMES, RunConfig
-from rnnlab.training import (TrainingCallback, TrainingError, classification_metrics, pad_batch,
-                             padding_fraction, plan_batches, train)
+from rnnlab.batching import padding_fraction, plan_batches
+from rnnlab.progress import TrainingCallback
+from rnnlab.training import TrainingError, classification_metrics, pad_batch, train
 
 
 def test_bucketing_cuts_padding():
