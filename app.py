@@ -18,6 +18,8 @@ from rnnlab_app import resources as res
 from rnnlab_app import teacher
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
+from rnnlab_app import projector
+from rnnlab_app import trainings
 
 def home() -> None:
     ui.keep_params("home")
@@ -55,7 +57,7 @@ def home() -> None:
         st.markdown(f"**{ui.preset_label('quick')}**")
         st.caption(ui.preset_description("quick"))
         # The main button until the quick run exists; then it is one choice among the others.
-        ui.train_preset_button("quick", key="home-train-quick", primary=PRESETS["quick"].run_id() not in ready,
+        trainings.train_preset_button("quick", key="home-train-quick", primary=PRESETS["quick"].run_id() not in ready,
                                label=tr("home.train_quick"))
     st.markdown(tr("home.lessons"))
     lessons = [name for name in PRESETS if name != "quick"]
@@ -64,7 +66,7 @@ def home() -> None:
         with cols[i % 2], st.container(border=True):
             st.markdown(f"**{ui.preset_label(name)}**")
             st.caption(ui.preset_description(name))
-            ui.train_preset_button(name, key=f"home-train-{name}", label=tr("home.train_this"))
+            trainings.train_preset_button(name, key=f"home-train-{name}", label=tr("home.train_this"))
     if runs:
         st.subheader(tr("home.next"))
         cols = st.columns(3)
@@ -74,9 +76,9 @@ def home() -> None:
 
 
 def main() -> None:
-    ui.init_projector()
+    projector.init_projector()
     st.set_page_config(page_title="RNN Lab", page_icon=str(ui.APP_ICON), layout="wide",
-                       initial_sidebar_state="collapsed" if ui.projector() else "auto")
+                       initial_sidebar_state="collapsed" if projector.projector() else "auto")
     ui.init_language()
     links.init()
     res.start_worker()
@@ -93,11 +95,11 @@ def main() -> None:
     page = st.navigation(pages, position="sidebar")
     with st.sidebar:
         ui.language_switch()
-        ui.projector_switch()
+        projector.projector_switch()
         teacher.sidebar()
         links.sidebar_note()
         st.caption(tr("sidebar.about"))
-    ui.projector_style()
+    projector.projector_style()
     links.warn_unknown()
     page.run()
     with st.sidebar:

@@ -21,6 +21,7 @@ from rnnlab.errors import InputError
 from rnnlab_app import resources as res
 from rnnlab_app import teacher, ui
 from rnnlab_app.ui import tr
+from rnnlab_app import trainings
 
 REFRESH_S = 3          # how often the board is read again
 BOARD_ROWS = 20
@@ -30,7 +31,7 @@ def pick_run() -> str | None:
     """The network to fool: the quick run if trained, else the newest run."""
     newest_first = res.ok_runs()
     if not newest_first:
-        ui.no_runs("challenge")
+        trainings.no_runs("challenge")
         return None
     runs = ui.runs_first(newest_first)
     by_id = {r.run_id: r for r in runs}
@@ -89,7 +90,7 @@ def submit(run_id: str, text: str, intended: int | None) -> None:
     predicted = trace.predicted_index
     confidence = float(trace.probabilities[predicted])
     try:
-        res.classroom().submit(headline, intended, run_id, predicted, confidence, ui.session_id(), pending_id())
+        res.classroom().submit(headline, intended, run_id, predicted, confidence, trainings.session_id(), pending_id())
     except BoardBusy:
         st.error(tr("challenge.busy"), icon=":material/hourglass_top:")
         return

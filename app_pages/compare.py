@@ -11,6 +11,9 @@ from rnnlab_app import links
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
+from rnnlab_app import results
+from rnnlab_app import trainings
+from rnnlab_app import headline
 
 ui.keep_params("compare")
 st.title(tr("compare.title"))
@@ -48,7 +51,7 @@ def pairs_panel(by_id: dict) -> None:
                         st.error(tr("train.no_data_to_train"))
                     else:
                         for config in missing:
-                            ui.submit_training(config)
+                            trainings.submit_training(config)
                         st.session_state["keep.compare_pending"] = ids
                         st.rerun()
 
@@ -125,7 +128,7 @@ def rows(items):
 def main() -> None:
     runs = ui.runs_first(res.ok_runs())       # ready-trained (preset) runs first
     if not runs:
-        ui.no_runs("compare")
+        trainings.no_runs("compare")
         return
     by_id = {r.run_id: r for r in runs}
     pairs_panel(by_id)
@@ -139,7 +142,7 @@ def main() -> None:
         return
     scores_table(chosen, by_id)
     drill.compare_section(chosen, by_id)
-    text = ui.headline_input("compare")
+    text = headline.headline_input("compare")
     if not text.strip():
         st.info(tr("explore.type_headline"), icon=":material/keyboard:")
         return
@@ -172,7 +175,7 @@ def main() -> None:
                 c = trace.predicted_index
                 st.metric(tr("explore.predicted"), names[c], ui.pct(trace.probabilities[c], 0), delta_color="off",
                           delta_arrow="off")
-                ui.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
+                results.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
                          key=f"fig-cmp-probs-{rid}")
     st.caption(tr("note.compare_predictions"))
 
@@ -182,7 +185,7 @@ def main() -> None:
         for col, (rid, trace) in row:
             with col:
                 header(rid)
-                ui.chart(charts.prefix_probabilities(trace.prefix_probabilities, [t.word for t in trace.tokens],
+                results.chart(charts.prefix_probabilities(trace.prefix_probabilities, [t.word for t in trace.tokens],
                                                      names, token_label=tr("chart.after_reading"),
                                                      probability_label=tr("chart.probability"), angle_from=5),
                          key=f"fig-cmp-prefix-{rid}")
@@ -194,8 +197,8 @@ def main() -> None:
             with col:
                 header(rid)
                 layer = [lt for lt in trace.layers if lt.direction == "forward"][-1]   # the last layer
-                top, value_label = ui.state_scale(layer.hidden)
-                ui.chart(charts.state_heatmap(layer.hidden, [t.word for t in trace.tokens],
+                top, value_label = results.state_scale(layer.hidden)
+                results.chart(charts.state_heatmap(layer.hidden, [t.word for t in trace.tokens],
                                               title=tr("explore.layer_option", n=layer.name.split("_")[-1],
                                                        direction=tr("direction.forward")),
                                               unit_label=tr("chart.unit"), token_label=tr("chart.token"),
@@ -212,7 +215,7 @@ def main() -> None:
         series.append({"label": ui.describe(by_id[rid].config), "drift": demo.own.state_drift,
                        "masking": demo.model_masking})
     if series:
-        ui.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
+        results.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
                  key="fig-cmp-padding", note=tr("note.compare_padding"))
 
 main()

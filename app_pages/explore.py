@@ -22,6 +22,9 @@ from rnnlab_app import explain, handouts, linked, links, replay
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
+from rnnlab_app import results
+from rnnlab_app import trainings
+from rnnlab_app import headline
 
 PANELS = ("reading", "linked", "pin", "inside", "path", "neurons", "padding", "memory", "neighbours", "replay",
           "downloads")
@@ -32,7 +35,7 @@ SELECTABLE = ("prefix", "change")                             # a click on a poi
 def pick_run() -> str | None:
     runs = ui.runs_first(res.ok_runs())       # ready-trained (preset) runs first
     if not runs:
-        ui.no_runs("explore")
+        trainings.no_runs("explore")
         return None
     by_id = {r.run_id: r for r in runs}
     fixed = links.fixed_run(list(by_id))
@@ -59,7 +62,7 @@ def chart(run_id: str, text: str, name: str, build, note: str, *settings) -> Non
     if name in TOKEN_CHARTS:
         fig = linked.mark(fig, run_id, name, text, ui.lang(), *settings)
     key = f"fig-{name}"
-    ui.chart(fig, key=key, note=note,
+    results.chart(fig, key=key, note=note,
              on_select=(lambda: linked.choose_from_chart(key)) if name in SELECTABLE else None)
 
 
@@ -159,7 +162,7 @@ def layer_choice(trace) -> tuple[str, str, str]:
 def heatmaps(run_id, trace, words) -> None:
     name, direction, label = layer_choice(trace)
     layer = trace.layer(name, direction)
-    top, value_label = ui.state_scale(layer.hidden)
+    top, value_label = results.state_scale(layer.hidden)
     chart(run_id, trace.text, "hidden",
           lambda: charts.state_heatmap(layer.hidden, words, title=tr("explore.hidden_title", layer=label),
                                        unit_label=tr("chart.unit"), token_label=tr("chart.token"),
@@ -317,10 +320,10 @@ def replay_panel(run_id, trace) -> None:
 
 def downloads_panel(run_id, trace, config) -> None:
     st.markdown(tr("explore.download_trace"))
-    ui.trace_downloads(trace, key="trace-dl")
+    results.trace_downloads(trace, key="trace-dl")
     handouts.download_button(ui.describe(config), trace, key="handout-dl")
     st.markdown(tr("explore.download_run"))
-    ui.run_downloads(run_id, key="run-dl")
+    results.run_downloads(run_id, key="run-dl")
 
 
 # -- the page ------------------------------------------------------------------------------
@@ -360,7 +363,7 @@ def main() -> None:
         return
     info = next((r for r in res.ok_runs() if r.run_id == run_id), None)
     st.caption(ui.describe(config) + (f" · {ui.accuracies(info.metrics)}" if info else ""))
-    text = ui.headline_input("explore")
+    text = headline.headline_input("explore")
     if not text.strip():
         st.info(tr("explore.type_headline"), icon=":material/keyboard:")
         return

@@ -21,6 +21,9 @@ from rnnlab_app import explain, handouts, lesson, links, replay
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
+from rnnlab_app import results
+from rnnlab_app import trainings
+from rnnlab_app import headline
 
 ui.keep_params("lesson")
 st.title(tr("lesson.title"))
@@ -46,7 +49,7 @@ def _progress(snap, queue) -> None:
     if snap.state == QUEUED:
         st.info(tr("train.queued", position=queue.position(snap.job_id) or 1), icon=":material/hourglass_top:")
     else:
-        ui.training_progress(p)
+        trainings.training_progress(p)
 
 
 def watch(section: str, job_id: str) -> None:
@@ -85,7 +88,7 @@ def train_button(section: str, config, place: str | None = None) -> None:
         return
     if st.button(tr("lesson.train"), key=f"lesson-train-{place or section}", type="primary",
                  icon=":material/play_arrow:", help=tr("lesson.train_help")):
-        job = ui.submit_training(config)
+        job = trainings.submit_training(config)
         if job is not None:
             st.session_state[f"lesson_job.{section}"] = job.job_id
             st.rerun()
@@ -133,10 +136,10 @@ def result(section: str, run_id: str, metrics: dict, text: str) -> None:
     fig = charts.prefix_probabilities(trace.prefix_probabilities, words, names, token_label=tr("chart.after_reading"),
                                       probability_label=tr("chart.probability"), angle_from=5)
     fig.update_layout(height=500)     # half the page wide: a taller plot keeps the lines apart
-    ui.chart(fig, key=f"fig-lesson-prefix-{section}", note=tr("note.prefix"))
+    results.chart(fig, key=f"fig-lesson-prefix-{section}", note=tr("note.prefix"))
     left, right = st.columns(2)
     with left:
-        ui.trace_csv_download(trace, key=f"lesson-csv-{section}", label=tr("lesson.trace_csv"))
+        results.trace_csv_download(trace, key=f"lesson-csv-{section}", label=tr("lesson.trace_csv"))
         handouts.download_button(ui.describe(lesson.section_config(section)), trace, key=f"lesson-handout-{section}")
     if right.button(tr("lesson.open_explore"), key=f"lesson-explore-{section}", icon=":material/search:"):
         ui.switch_page("explore", run=run_id, headline=text.strip()[:500])
@@ -146,7 +149,7 @@ def predict_then_reveal(run_id: str, text: str, predicted: int) -> bool:
     """Before the network's answer, each person guesses the topic; True once they have
     (the answer may then be shown), with what they guessed and the class's tally on this
     server. One guess per person, network and headline (:mod:`rnnlab.challenge`)."""
-    board, me, names = res.classroom(), ui.session_id(), ui.class_names()
+    board, me, names = res.classroom(), trainings.session_id(), ui.class_names()
     try:
         mine = board.guessed(run_id, text, me)
         if mine is None:
@@ -243,7 +246,7 @@ def memory_example() -> None:
                 distance_label=tr("memory.distance"), gradient_label=tr("memory.gradient"),
                 occlusion_label=tr("memory.occlusion"), gradient_title=tr("lesson.memory_gradient_title"),
                 occlusion_title=tr("lesson.memory_occlusion_title"), max_ticks=6)   # half the page wide
-            ui.chart(fig, key=f"fig-lesson-memory-{section}")
+            results.chart(fig, key=f"fig-lesson-memory-{section}")
     st.caption(tr("lesson.memory_how"))
 
 
@@ -280,11 +283,11 @@ def padding_test(text: str) -> None:
                    tr("lesson.padding_changed", before=names[index[before]], after=names[index[after]]))
         verdicts.append(f"**{label}:** {verdict}")
     st.caption(tr("lesson.padding_note"))
-    ui.chart(charts.padding_side_by_side(panels, names, pads_label=tr("padding.pads"),
+    results.chart(charts.padding_side_by_side(panels, names, pads_label=tr("padding.pads"),
                                          probability_label=tr("chart.probability")), key="fig-lesson-padding")
     for verdict in verdicts:
         st.markdown(verdict)
-    ui.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
+    results.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
              key="fig-lesson-drift", note=tr("lesson.drift_note"))
 
 
@@ -333,7 +336,7 @@ def reader(section: str, title: str, text: str, place: str | None = None) -> les
         names = ui.class_names()
         c = trace.predicted_index
         st.markdown(tr("lesson.answer", cls=names[c], p=ui.pct(trace.probabilities[c], 0)))
-        ui.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
+        results.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
                  key=f"fig-lesson-glove-{section}")
         vocab = lesson.Vocabulary.of(trace.tokens)
         vocabulary_note(vocab)
@@ -378,7 +381,7 @@ def main() -> None:
         ui.no_data(error)
     st.subheader(tr("lesson.headline_title"))
     st.caption(tr("lesson.headline_note"))
-    text = ui.headline_input("lesson")
+    text = headline.headline_input("lesson")
     for section in lesson.SECTIONS:
         st.divider()
         st.header(tr(f"lesson.{section}.title"), anchor=f"step-{section}")     # a share link's #step-...

@@ -17,6 +17,8 @@ from rnnlab_app import resources as res
 from rnnlab_app import teacher
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
+from rnnlab_app import results
+from rnnlab_app import trainings
 
 FIELDS = [f.name for f in fields(RunConfig)]
 # The form sets the two embeddings fields with one choice (EMBEDDING_CHOICES), keyed EMBEDDINGS_KEY.
@@ -41,12 +43,12 @@ def _draw_active(job, queue) -> None:
     if job.state == QUEUED:
         st.info(tr("train.queued", position=queue.position(job.job_id) or 1), icon=":material/hourglass_top:")
         if st.button(tr("train.cancel"), key=f"cancel-{job.job_id}", icon=":material/close:"):
-            ui.stop_training(job, keep=False)
+            trainings.stop_training(job, keep=False)
             st.rerun(scope="app")
         return
     if job.stop_event.is_set():
         st.info(tr("train.stopping"), icon=":material/hourglass_bottom:")
-    ui.training_progress(p)
+    trainings.training_progress(p)
     cols = st.columns(4)
     cols[0].metric(tr("train.speed"), ui.num(p.samples_per_second) if p.samples_per_second else "–",
                    help=tr("train.speed_help"))
@@ -54,13 +56,13 @@ def _draw_active(job, queue) -> None:
     cols[2].metric(tr("chart.loss"), ui.num(p.loss, 3) if math.isfinite(p.loss) else "–")
     cols[3].metric(tr("chart.accuracy"), ui.pct(p.accuracy) if math.isfinite(p.accuracy) else "–")
     if job.curve:
-        ui.chart(ui.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
+        results.chart(results.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
     st.markdown(tr("train.stop_explain"))
     c1, c2, _ = st.columns([1, 1, 2])
     if c1.button(tr("train.stop_keep"), key=f"stop-keep-{job.job_id}", icon=":material/stop_circle:"):
-        ui.stop_training(job, keep=True)
+        trainings.stop_training(job, keep=True)
     if c2.button(tr("train.stop_discard"), key=f"stop-discard-{job.job_id}", icon=":material/delete:"):
-        ui.stop_training(job, keep=False)
+        trainings.stop_training(job, keep=False)
 
 
 def _draw_done(job) -> None:
@@ -81,10 +83,10 @@ def _draw_done(job) -> None:
     if c1.button(tr("train.explore_this"), key=f"explore-{job.job_id}", type="primary", icon=":material/search:"):
         ui.switch_page("explore", run=job.saved_run_id)
     with c2:
-        ui.run_downloads(job.saved_run_id, key=f"dl-{job.job_id}")
+        results.run_downloads(job.saved_run_id, key=f"dl-{job.job_id}")
     if job.curve:
-        ui.chart(ui.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
-    ui.evaluation(job.metrics, key=f"eval-{job.job_id}", run_id=job.saved_run_id)
+        results.chart(results.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
+    results.evaluation(job.metrics, key=f"eval-{job.job_id}", run_id=job.saved_run_id)
 
 
 def job_panel(job_id: str) -> None:
@@ -269,7 +271,7 @@ def new_run_form(current: str | None) -> None:
                     ui.remember("cfg", config.to_dict())
                     if embeddings_note:
                         st.session_state["flash"] = ("info", tr(embeddings_note, dim=GLOVE_DIM))
-                    ui.submit_training(config)
+                    trainings.submit_training(config)
                     st.rerun()
 
 
@@ -327,15 +329,15 @@ def saved_runs() -> None:
             if c1.button(tr("train.explore_this"), key="pick-explore", type="primary", icon=":material/search:"):
                 ui.switch_page("explore", run=pick)
             with c2:
-                ui.run_downloads(pick, key="pick-dl")
+                results.run_downloads(pick, key="pick-dl")
             with st.expander(tr("runs.details"), expanded=False):
                 try:
                     history = res.store().history(pick)
                 except RunStoreError as exc:
                     st.error(str(exc))
                 else:
-                    ui.history_curves(history, key=f"hist-{pick}")
-                    ui.evaluation(info.metrics, key=f"pick-eval-{pick}", run_id=pick)
+                    results.history_curves(history, key=f"hist-{pick}")
+                    results.evaluation(info.metrics, key=f"pick-eval-{pick}", run_id=pick)
         if teacher.is_teacher():
             delete_run(pick)
         else:

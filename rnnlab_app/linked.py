@@ -16,6 +16,8 @@ from rnnlab.errors import InputError
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
+from . import results
+from . import headline
 
 STEP, STEP_FOR, SLIDER, FIGURE = "explore_step", "explore_step_for", "linked_step_slider", "fig-linked"
 PIN, HEADLINE = "explore_pin", "explore_headline"
@@ -91,7 +93,7 @@ def steps_panel(run_id: str, trace, names, words, layer, layer_label: str) -> No
         hidden_label=tr("linked.row.hidden", layer=layer_label),
         unit_label=tr("chart.unit"), value_label=tr("chart.value")),
         trace.text, ui.lang(), layer.name, layer.direction)
-    ui.chart(mark(base, run_id, "linked", trace.text, ui.lang(), layer.name, layer.direction), key=FIGURE,
+    results.chart(mark(base, run_id, "linked", trace.text, ui.lang(), layer.name, layer.direction), key=FIGURE,
              note=tr("linked.note"), on_select=lambda: choose_from_chart(FIGURE))
 
 
@@ -115,7 +117,7 @@ def step_numbers(numbers: edits.StepNumbers, names, n: int) -> None:
 def pinned() -> str | None:
     """The pinned headline: from the link on a session's first run, then the person's."""
     if PIN not in st.session_state:      # cut as the headline box cuts a link's headline
-        st.session_state[PIN] = (ui.get_param("pin") or "")[:ui.MAX_HEADLINE_CHARS + 1] or None
+        st.session_state[PIN] = (ui.get_param("pin") or "")[:headline.MAX_HEADLINE_CHARS + 1] or None
     pin = st.session_state[PIN]
     ui.set_param("pin", pin and pin[:500])
     return pin
@@ -196,7 +198,7 @@ def comparison(run_id: str, other, trace, names) -> None:
         pinned_words, words, names, pinned_label=tr("pin.pinned_short"),
         probability_label=tr("linked.row.prediction"), difference_label=tr("pin.difference"),
         position_label=tr("pin.position")), trace.text, other.text, ui.lang())
-    ui.chart(fig, key="fig-pinned", note=tr("pin.note"))
+    results.chart(fig, key="fig-pinned", note=tr("pin.note"))
     for label, t in ((tr("pin.strip_pinned"), other), (tr("pin.strip_now"), trace)):
         st.caption(label)
         st.html(charts.token_strip_html([x.word for x in t.tokens], t.attributions[ATTRIBUTION],

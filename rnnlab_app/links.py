@@ -5,7 +5,7 @@ it opens: :func:`init` takes the lock and the values it fixes from the URL on th
 session's first run with one, and keeps ``lock`` in the URL on every page, so the share
 link of a locked session is locked too. The checks themselves sit where the controls
 are drawn (:func:`rnnlab_app.ui.locked`); the refusal to train sits in
-:func:`rnnlab_app.ui.submit_training`, the one way into the training queue.
+:func:`rnnlab_app.trainings.submit_training`, the one way into the training queue.
 """
 from __future__ import annotations
 

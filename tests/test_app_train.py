@@ -142,7 +142,7 @@ def test_choosing_glove_trains_with_its_50_dimensions(store, monkeypatch, choice
     """Choosing GloVe on a learned preset sets the embedding size (8 here) to GloVe's 50."""
     from rnnlab_app import ui
     submitted = []
-    monkeypatch.setattr(ui, "submit_training", submitted.append)
+    monkeypatch.setattr(trainings, "submit_training", submitted.append)
     at = open_page("train", {"preset": "lesson-masking"})
     assert at.radio(key="cfg.embeddings_choice").value == "learned"
     fill_train_form(at, **TINY, text="title", embeddings="glove", embeddings_trainable=trainable)
@@ -159,7 +159,7 @@ def test_another_size_on_a_glove_preset_means_learned_vectors(store, monkeypatch
     """The quick preset starts from GloVe: a person who changes only the size gets learned vectors."""
     from rnnlab_app import ui
     submitted = []
-    monkeypatch.setattr(ui, "submit_training", submitted.append)
+    monkeypatch.setattr(trainings, "submit_training", submitted.append)
     at = open_page("train", {"preset": "quick"})
     assert at.radio(key="cfg.embeddings_choice").value == "glove_trainable"
     fill_train_form(at, **TINY, text="title")

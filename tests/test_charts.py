@@ -269,15 +269,15 @@ def test_small_states_get_their_own_scale():
 
 def test_state_scale_says_so_in_the_colour_bar_in_both_languages(monkeypatch):
     import streamlit as st
-    from rnnlab_app import ui
+    from rnnlab_app import results
     values = np.linspace(-0.115, 0.115, 200).reshape(20, 10)
     for lang, expected in (("en", "Value · scale ±0.12, not ±1"), ("nb", "Verdi · skala ±0,12, ikke ±1")):
         monkeypatch.setattr(st, "session_state", {"lang": lang})
-        top, label = ui.state_scale(values)
+        top, label = results.state_scale(values)
         assert (top, label) == (0.12, expected)
         fig = charts.state_heatmap(values, [str(i) for i in range(20)], value_label=label, zmax=top)
         assert fig.data[0].zmax == 0.12 and fig.data[0].colorbar.title.text == expected
-    assert ui.state_scale(np.tanh(np.linspace(-3, 3, 40)).reshape(8, 5))[1] == "Verdi"
+    assert results.state_scale(np.tanh(np.linspace(-3, 3, 40)).reshape(8, 5))[1] == "Verdi"
 
 
 def test_pca_word_labels_never_overlap():

@@ -5,6 +5,7 @@ import pytest
 
 from app_testing import all_text, open_page
 from rnnlab.locks import ITEMS, Lock, format_locks, parse_locks
+from rnnlab_app import trainings
 
 
 def test_parse_locks_reads_a_short_list_and_names_unknown_items():
@@ -116,7 +117,7 @@ def test_a_submit_from_a_locked_session_is_refused(tmp_path, monkeypatch):
         st.session_state[ui.LOCK_STATE] = Lock(frozenset({"train"}))
         config = RunConfig(units=8, embed_dim=8, train_size=400, epochs=1, batch_size=32, vocab_size=2000,
                            max_length=32, text="title", seed=99)
-        job = ui.submit_training(config)
+        job = trainings.submit_training(config)
         st.text(f"job={job} queued={[j.run_id for j in res.queue().jobs() if j.run_id == config.run_id()]}")
 
     at = AppTest.from_function(script, default_timeout=60).run()
