@@ -5,7 +5,7 @@ import pytest
 
 from rnnlab_app import resources
 from app_testing import all_text, chart_types, charts, open_page
-from rnnlab_app.ui import EXAMPLES
+from rnnlab_app.headline import EXAMPLES
 
 HEADLINE = "Federer wins his third Wimbledon title"
 

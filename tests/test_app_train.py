@@ -140,7 +140,7 @@ def test_delete_a_run_from_the_table(store):
 @pytest.mark.parametrize("choice, trainable", [("glove", False), ("glove_trainable", True)])
 def test_choosing_glove_trains_with_its_50_dimensions(store, monkeypatch, choice, trainable):
     """Choosing GloVe on a learned preset sets the embedding size (8 here) to GloVe's 50."""
-    from rnnlab_app import ui
+    from rnnlab_app import trainings
     submitted = []
     monkeypatch.setattr(trainings, "submit_training", submitted.append)
     at = open_page("train", {"preset": "lesson-masking"})
@@ -157,7 +157,7 @@ def test_choosing_glove_trains_with_its_50_dimensions(store, monkeypatch, choice
 
 def test_another_size_on_a_glove_preset_means_learned_vectors(store, monkeypatch):
     """The quick preset starts from GloVe: a person who changes only the size gets learned vectors."""
-    from rnnlab_app import ui
+    from rnnlab_app import trainings
     submitted = []
     monkeypatch.setattr(trainings, "submit_training", submitted.append)
     at = open_page("train", {"preset": "quick"})

@@ -5,7 +5,6 @@ import pytest
 
 from app_testing import all_text, open_page
 from rnnlab.locks import ITEMS, Lock, format_locks, parse_locks
-from rnnlab_app import trainings
 
 
 def test_parse_locks_reads_a_short_list_and_names_unknown_items():
@@ -113,7 +112,7 @@ def test_a_submit_from_a_locked_session_is_refused(tmp_path, monkeypatch):
         from rnnlab.config import RunConfig
         from rnnlab.locks import Lock
         from rnnlab_app import resources as res
-        from rnnlab_app import ui
+        from rnnlab_app import trainings, ui
         st.session_state[ui.LOCK_STATE] = Lock(frozenset({"train"}))
         config = RunConfig(units=8, embed_dim=8, train_size=400, epochs=1, batch_size=32, vocab_size=2000,
                            max_length=32, text="title", seed=99)

