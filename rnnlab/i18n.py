@@ -74,6 +74,11 @@ def fields_of(text: str) -> set[str]:
 NBSP = "\u00a0"
 
 
+def chart_separators(lang: str) -> str:
+    """Plotly's ``layout.separators`` for ``lang``: the decimal mark, then the thousands mark."""
+    return "," + NBSP if normalize_lang(lang) == "nb" else ".,"
+
+
 def format_number(x, lang: str = DEFAULT_LANG, digits: int = 0) -> str:
     """A number with thousands grouped and ``digits`` decimals the way ``lang`` writes it
     ("46,432.5" / "46 432,5")."""

@@ -9,11 +9,12 @@ import streamlit as st
 
 from rnnlab import charts
 from rnnlab.config import CLASS_NAMES
+from rnnlab.i18n import DEFAULT_LANG, chart_separators
 from rnnlab.runs import RunStoreError
 
 from . import resources as res
 from .projector import projector
-from .ui import class_names, esc, num, pct, tr
+from .ui import class_names, esc, lang, num, pct, tr
 
 
 def run_downloads(run_id: str, key: str) -> None:
@@ -55,6 +56,9 @@ def chart(fig, key: str, note: str | None = None, on_select=None):
     name = key[4:] if key.startswith("fig-") else key
     if projector():
         fig = charts.for_projector(fig)
+    separators = chart_separators(lang())
+    if separators != fig.layout.separators and lang() != DEFAULT_LANG:
+        fig = charts.in_language(fig, separators)
     # Streamlit's chart theme sets small grey axis labels of its own: the projector drops it.
     selecting = {"on_select": on_select, "selection_mode": ("points",)} if on_select else {}
     return st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", **selecting, config={

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_testing import all_text, chart_types, open_page
+from app_testing import all_text, chart_types, charts, open_page
 
 
 @pytest.fixture
@@ -37,3 +37,11 @@ def test_preset_from_the_url_sets_the_subset(runs_dir):
     assert at.selectbox(key="data_preset").value == "lesson-simple-rnn"
     assert "Text: Titles" in all_text(at)
     assert at.query_params["preset"] == "lesson-simple-rnn"
+
+
+def test_chart_numbers_follow_the_language(runs_dir):
+    """Tick labels and hover numbers: 0,25 and 46 432 in Norwegian, Plotly's 0.25 and 46,432 in English."""
+    nb = charts(open_page("data", {"lang": "nb"}))
+    assert nb and all(fig["layout"].get("separators") == ",\u00a0" for fig in nb)
+    en = charts(open_page("data", {"lang": "en"}))
+    assert en and all("separators" not in fig["layout"] for fig in en)

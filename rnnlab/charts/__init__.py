@@ -11,7 +11,7 @@ the app can translate them; the defaults are English.
 """
 from .style import (
     ACCENT, CLASS_COLORS, FONT_FAMILY, FONT_SIZE, GATE_SCALE, PROJECTOR_MIN_FONT, PROJECTOR_SCALE,
-    STATE_SCALE, TITLE_SIZE, class_color, esc, for_projector, style)
+    STATE_SCALE, TITLE_SIZE, class_color, esc, for_projector, in_language, style)
 from .training import clicked_cell, confusion_matrix, probability_bars, training_curves
 from .reading import prefix_probabilities, projection_path, readable_scale, state_change, state_heatmap
 from .data import (
@@ -22,7 +22,7 @@ from .linked import SELECTED_SHAPE, mark_step, pinned_comparison, step_by_step
 
 __all__ = [
     "ACCENT", "CLASS_COLORS", "FONT_FAMILY", "FONT_SIZE", "GATE_SCALE", "PROJECTOR_MIN_FONT",
-    "PROJECTOR_SCALE", "STATE_SCALE", "TITLE_SIZE", "class_color", "esc", "for_projector", "style",
+    "PROJECTOR_SCALE", "STATE_SCALE", "TITLE_SIZE", "class_color", "esc", "for_projector", "in_language", "style",
     "clicked_cell", "confusion_matrix", "probability_bars", "training_curves", "prefix_probabilities", "projection_path",
     "readable_scale", "state_change", "state_heatmap", "class_balance", "length_histogram", "padding_comparison",
     "padding_demo", "padding_drift_compare", "padding_side_by_side", "attribution_colors",

@@ -68,6 +68,14 @@ PROJECTOR_MIN_FONT = 20          # px: the smallest chart text in projector mode
 PROJECTOR_SCALE = 1.25
 
 
+def in_language(fig: go.Figure, separators: str) -> go.Figure:
+    """A copy of ``fig`` whose tick labels and hover numbers use ``separators`` (decimal
+    mark, thousands mark: ``rnnlab.i18n.chart_separators``); the cached figure is left alone."""
+    copy = go.Figure(fig)
+    copy.update_layout(separators=separators)
+    return copy
+
+
 def for_projector(fig: go.Figure) -> go.Figure:
     """A copy of ``fig`` for a classroom projector: every font (titles, axes, ticks,
     legends, labels on bars and points, colour bars, hover labels) grown by a quarter
