@@ -226,7 +226,8 @@ def _run_lesson(config, train_texts, train_titles, train_labels, test_texts, tes
 
 def _run_ours(config, n_checkpoints):
     from .progress import TrainingCallback
-    from .training import evaluate, prepare, train
+    from .evaluation import evaluate
+    from .training import prepare, train
     prepared = prepare(config)
     total_batches = int(np.ceil(len(prepared.train.ids) / config.batch_size))
     checkpoints = _Checkpoints(total_batches, n_checkpoints)

@@ -129,7 +129,7 @@ def cmd_eval(args):
         return
     from .data import prepare_splits, texts
     from .runs import RunStore
-    from .training import encode, evaluate
+    from .evaluation import encode, evaluate
     run = RunStore().load(args.run)
     test = prepare_splits(run.config).test
     metrics = evaluate(run.model, encode(run.model, texts(test, run.config.text), test["label"].to_numpy()),
@@ -147,7 +147,7 @@ def cmd_eval_headlines(args):
     from .config import CLASS_NAMES
     from .headlines import read_headlines
     from .runs import RunStore
-    from .training import score_headlines
+    from .evaluation import score_headlines
     headlines = read_headlines(args.headlines)
     run = RunStore().load(args.run)
     result = score_headlines(run.model, headlines)

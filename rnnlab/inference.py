@@ -7,7 +7,7 @@ import numpy as np
 from .config import CLASS_NAMES
 from .errors import check_text
 from .models import token_model, vectorize
-from .training import predict_encoded
+from .evaluation import predict_encoded
 
 
 class Predictor:

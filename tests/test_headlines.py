@@ -135,7 +135,7 @@ def test_a_run_records_its_score_on_the_real_dev_headlines(make_run, run_store, 
 
 def test_the_dev_score_is_skipped_without_a_file_and_kept_as_a_message_when_damaged(make_run, tmp_path,
                                                                                        monkeypatch):
-    from rnnlab.training import headlines_dev_metrics
+    from rnnlab.evaluation import headlines_dev_metrics
     model = make_run().model
     monkeypatch.setenv(headlines.HEADLINES_ENV, str(tmp_path / "absent.csv"))
     assert headlines_dev_metrics(model) == {}

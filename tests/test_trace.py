@@ -16,7 +16,7 @@ from rnnlab.analysis import projection
 from rnnlab.analysis.neurons import neuron_contexts
 from rnnlab.analysis.padding import padding_demo
 from rnnlab.analysis.trace import TraceError, Tracer
-from rnnlab.training import predict_encoded
+from rnnlab.evaluation import predict_encoded
 
 ATOL = 1e-5
 HEADLINE = "Oil prices soar as U.S. stocks fall; state-of-the-art chips sell out"

@@ -6,7 +6,8 @@ import pytest
 from rnnlab.config import CLASS_NAMES, RunConfig
 from rnnlab.batching import padding_fraction, plan_batches
 from rnnlab.progress import TrainingCallback
-from rnnlab.training import TrainingError, classification_metrics, pad_batch, train
+from rnnlab.evaluation import classification_metrics, pad_batch
+from rnnlab.training import TrainingError, train
 
 
 def test_bucketing_cuts_padding():

@@ -2,7 +2,7 @@
 
 The run's metrics keep only the counts and the first few mistakes, so the worker
 predicts the whole test split once per run version, exactly as training scored it
-(:func:`rnnlab.training.encode` and :func:`rnnlab.training.predict_encoded`: the cell
+(:func:`rnnlab.evaluation.encode` and :func:`rnnlab.evaluation.predict_encoded`: the cell
 counts equal the metrics' confusion matrix), and writes the predictions to the run folder
 (``test_predictions.npz``, a few tens of kilobytes); later questions read that file.
 Titles come from the test split at question time. This module imports no TensorFlow
@@ -57,7 +57,8 @@ class TestPredictions:
 
 def compute_predictions(model, texts: list[str], labels) -> TestPredictions:
     """Predict ``texts`` as training's evaluation does (same encoding, same batches)."""
-    from ..training import encode, predict_encoded, token_model     # TensorFlow: the worker only
+    from ..evaluation import encode, predict_encoded     # TensorFlow: the worker only
+    from ..models import token_model
     split = encode(model, texts, labels)
     probs = predict_encoded(token_model(model), split.ids)
     predicted = probs.argmax(axis=1)
