@@ -232,20 +232,7 @@ class RunStore:
 
         ``older_than_s`` spares younger ones (another process may be saving right now).
         """
-        try:
-            entries = [e for e in self.root.iterdir() if e.name.startswith((_TMP_PREFIX, _TRASH_PREFIX))]
-        except OSError:
-            return 0
-        now = time.time()
-        count = 0
-        for entry in entries:
-            try:
-                age = now - entry.lstat().st_mtime
-            except OSError:
-                continue
-            if age >= older_than_s and _remove(entry):
-                count += 1
-        return count
+        return _remove_leftovers(self.root, older_than_s)
 
     # -- reading ---------------------------------------------------------------------
     def info(self, run_id: str) -> RunInfo:
@@ -347,6 +334,23 @@ class RunStore:
             return load_snapshots(self.path(run_id) / SNAPSHOTS_FILE)
         except SnapshotError as exc:
             raise RunStoreError(f"run {run_id!r}: {exc}") from None
+
+
+def _remove_leftovers(root: Path, older_than_s: float) -> int:
+    try:
+        entries = [e for e in root.iterdir() if e.name.startswith((_TMP_PREFIX, _TRASH_PREFIX))]
+    except OSError:
+        return 0
+    now = time.time()
+    count = 0
+    for entry in entries:
+        try:
+            age = now - entry.lstat().st_mtime
+        except OSError:
+            continue
+        if age >= older_than_s and _remove(entry):
+            count += 1
+    return count
 
 
 def _fsync_dir(path: Path) -> None:
