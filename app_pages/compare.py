@@ -14,6 +14,7 @@ from rnnlab_app.ui import tr
 from rnnlab_app import results
 from rnnlab_app import trainings
 from rnnlab_app import headline
+from rnnlab_app import plot
 
 ui.keep_params("compare")
 st.title(tr("compare.title"))
@@ -175,7 +176,7 @@ def main() -> None:
                 c = trace.predicted_index
                 st.metric(tr("explore.predicted"), names[c], ui.pct(trace.probabilities[c], 0), delta_color="off",
                           delta_arrow="off")
-                results.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
+                plot.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
                          key=f"fig-cmp-probs-{rid}")
     st.caption(tr("note.compare_predictions"))
 
@@ -185,7 +186,7 @@ def main() -> None:
         for col, (rid, trace) in row:
             with col:
                 header(rid)
-                results.chart(charts.prefix_probabilities(trace.prefix_probabilities, [t.word for t in trace.tokens],
+                plot.chart(charts.prefix_probabilities(trace.prefix_probabilities, [t.word for t in trace.tokens],
                                                      names, token_label=tr("chart.after_reading"),
                                                      probability_label=tr("chart.probability"), angle_from=5),
                          key=f"fig-cmp-prefix-{rid}")
@@ -198,7 +199,7 @@ def main() -> None:
                 header(rid)
                 layer = [lt for lt in trace.layers if lt.direction == "forward"][-1]   # the last layer
                 top, value_label = results.state_scale(layer.hidden)
-                results.chart(charts.state_heatmap(layer.hidden, [t.word for t in trace.tokens],
+                plot.chart(charts.state_heatmap(layer.hidden, [t.word for t in trace.tokens],
                                               title=tr("explore.layer_option", n=layer.name.split("_")[-1],
                                                        direction=tr("direction.forward")),
                                               unit_label=tr("chart.unit"), token_label=tr("chart.token"),
@@ -215,7 +216,7 @@ def main() -> None:
         series.append({"label": ui.describe(by_id[rid].config), "drift": demo.own.state_drift,
                        "masking": demo.model_masking})
     if series:
-        results.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
+        plot.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
                  key="fig-cmp-padding", note=tr("note.compare_padding"))
 
 main()

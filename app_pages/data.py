@@ -12,7 +12,7 @@ from rnnlab.data import AgNews, Splits, search
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
-from rnnlab_app import results
+from rnnlab_app import plot
 
 BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512]
 
@@ -46,7 +46,7 @@ def balance(splits: Splits) -> None:
     st.header(tr("data.balance"))
     counts = {tr(f"data.split.{part}"): np.bincount(getattr(splits, part)["label"], minlength=len(CLASS_NAMES))
               for part in ("train", "validation", "test")}
-    results.chart(charts.class_balance(counts, ui.class_names(), count_label=tr("data.texts")), key="fig-balance",
+    plot.chart(charts.class_balance(counts, ui.class_names(), count_label=tr("data.texts")), key="fig-balance",
              note=tr("note.balance"))
 
 
@@ -62,7 +62,7 @@ def lengths_panel(ag: AgNews, config: RunConfig, splits: Splits) -> np.ndarray:
         count_label=tr("data.texts"), max_length=config.max_length, cutoff_label=tr("data.cutoff"))
     median = int(np.median(lengths)) if len(lengths) else 0
     cut = ui.pct((lengths > config.max_length).mean() if len(lengths) else 0)
-    results.chart(figure, key="fig-lengths", note=tr("note.lengths", median=median, cut=cut, max_length=config.max_length))
+    plot.chart(figure, key="fig-lengths", note=tr("note.lengths", median=median, cut=cut, max_length=config.max_length))
     return lengths
 
 
@@ -72,7 +72,7 @@ def padding_panel(config: RunConfig, lengths: np.ndarray) -> None:
                              value=config.batch_size if config.batch_size in BATCH_SIZES else 64)
     plain, bucketed = padding_with_and_without_bucketing(lengths, batch, config.max_length, config.seed)
     rows = [{"label": tr("data.plain"), "padding": plain}, {"label": tr("data.bucketing"), "padding": bucketed}]
-    results.chart(charts.padding_comparison(rows, padding_label=tr("data.padding_share")), key="fig-padding-share",
+    plot.chart(charts.padding_comparison(rows, padding_label=tr("data.padding_share")), key="fig-padding-share",
              note=tr("note.padding_share", plain=ui.pct(plain, 0), bucketed=ui.pct(bucketed, 0)))
 
 

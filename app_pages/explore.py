@@ -25,6 +25,7 @@ from rnnlab_app.ui import tr
 from rnnlab_app import results
 from rnnlab_app import trainings
 from rnnlab_app import headline
+from rnnlab_app import plot
 
 PANELS = ("reading", "linked", "pin", "inside", "path", "neurons", "padding", "memory", "neighbours", "replay",
           "downloads")
@@ -62,7 +63,7 @@ def chart(run_id: str, text: str, name: str, build, note: str, *settings) -> Non
     if name in TOKEN_CHARTS:
         fig = linked.mark(fig, run_id, name, text, ui.lang(), *settings)
     key = f"fig-{name}"
-    results.chart(fig, key=key, note=note,
+    plot.chart(fig, key=key, note=note,
              on_select=(lambda: linked.choose_from_chart(key)) if name in SELECTABLE else None)
 
 

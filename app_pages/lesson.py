@@ -24,6 +24,7 @@ from rnnlab_app.ui import tr
 from rnnlab_app import results
 from rnnlab_app import trainings
 from rnnlab_app import headline
+from rnnlab_app import plot
 
 ui.keep_params("lesson")
 st.title(tr("lesson.title"))
@@ -136,7 +137,7 @@ def result(section: str, run_id: str, metrics: dict, text: str) -> None:
     fig = charts.prefix_probabilities(trace.prefix_probabilities, words, names, token_label=tr("chart.after_reading"),
                                       probability_label=tr("chart.probability"), angle_from=5)
     fig.update_layout(height=500)     # half the page wide: a taller plot keeps the lines apart
-    results.chart(fig, key=f"fig-lesson-prefix-{section}", note=tr("note.prefix"))
+    plot.chart(fig, key=f"fig-lesson-prefix-{section}", note=tr("note.prefix"))
     left, right = st.columns(2)
     with left:
         results.trace_csv_download(trace, key=f"lesson-csv-{section}", label=tr("lesson.trace_csv"))
@@ -246,7 +247,7 @@ def memory_example() -> None:
                 distance_label=tr("memory.distance"), gradient_label=tr("memory.gradient"),
                 occlusion_label=tr("memory.occlusion"), gradient_title=tr("lesson.memory_gradient_title"),
                 occlusion_title=tr("lesson.memory_occlusion_title"), max_ticks=6)   # half the page wide
-            results.chart(fig, key=f"fig-lesson-memory-{section}")
+            plot.chart(fig, key=f"fig-lesson-memory-{section}")
     st.caption(tr("lesson.memory_how"))
 
 
@@ -283,11 +284,11 @@ def padding_test(text: str) -> None:
                    tr("lesson.padding_changed", before=names[index[before]], after=names[index[after]]))
         verdicts.append(f"**{label}:** {verdict}")
     st.caption(tr("lesson.padding_note"))
-    results.chart(charts.padding_side_by_side(panels, names, pads_label=tr("padding.pads"),
+    plot.chart(charts.padding_side_by_side(panels, names, pads_label=tr("padding.pads"),
                                          probability_label=tr("chart.probability")), key="fig-lesson-padding")
     for verdict in verdicts:
         st.markdown(verdict)
-    results.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
+    plot.chart(charts.padding_drift_compare(series, pads_label=tr("padding.pads"), drift_label=tr("padding.drift")),
              key="fig-lesson-drift", note=tr("lesson.drift_note"))
 
 
@@ -336,7 +337,7 @@ def reader(section: str, title: str, text: str, place: str | None = None) -> les
         names = ui.class_names()
         c = trace.predicted_index
         st.markdown(tr("lesson.answer", cls=names[c], p=ui.pct(trace.probabilities[c], 0)))
-        results.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
+        plot.chart(charts.probability_bars(trace.probabilities, names, axis_label=tr("chart.probability")),
                  key=f"fig-lesson-glove-{section}")
         vocab = lesson.Vocabulary.of(trace.tokens)
         vocabulary_note(vocab)

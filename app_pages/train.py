@@ -19,6 +19,7 @@ from rnnlab_app import ui
 from rnnlab_app.ui import tr
 from rnnlab_app import results
 from rnnlab_app import trainings
+from rnnlab_app import plot
 
 FIELDS = [f.name for f in fields(RunConfig)]
 # The form sets the two embeddings fields with one choice (EMBEDDING_CHOICES), keyed EMBEDDINGS_KEY.
@@ -56,7 +57,7 @@ def _draw_active(job, queue) -> None:
     cols[2].metric(tr("chart.loss"), ui.num(p.loss, 3) if math.isfinite(p.loss) else "–")
     cols[3].metric(tr("chart.accuracy"), ui.pct(p.accuracy) if math.isfinite(p.accuracy) else "–")
     if job.curve:
-        results.chart(results.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
+        plot.chart(results.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
     st.markdown(tr("train.stop_explain"))
     c1, c2, _ = st.columns([1, 1, 2])
     if c1.button(tr("train.stop_keep"), key=f"stop-keep-{job.job_id}", icon=":material/stop_circle:"):
@@ -85,7 +86,7 @@ def _draw_done(job) -> None:
     with c2:
         results.run_downloads(job.saved_run_id, key=f"dl-{job.job_id}")
     if job.curve:
-        results.chart(results.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
+        plot.chart(results.curves_figure(job.curve, job.epochs), key=f"curves-{job.job_id}", note=tr("train.curves_note"))
     results.evaluation(job.metrics, key=f"eval-{job.job_id}", run_id=job.saved_run_id)
 
 

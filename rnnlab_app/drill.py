@@ -12,7 +12,7 @@ from rnnlab import charts
 
 from . import resources as res
 from . import ui
-from . import results
+from . import plot
 from .ui import tr
 
 LISTED = 20
@@ -95,7 +95,7 @@ def compare_section(chosen: list[str], by_id: dict) -> None:
     names = ui.class_names()
     left, right = st.columns(2)
     with left:
-        event = results.chart(charts.confusion_matrix(by_id[run_id].metrics["confusion_matrix"], names,
+        event = plot.chart(charts.confusion_matrix(by_id[run_id].metrics["confusion_matrix"], names,
                                                  true_label=tr("eval.true"), predicted_label=tr("eval.predicted"),
                                                  count_label=tr("eval.headlines"), clickable=True),
                          key=f"fig-cmp-confusion-{run_id}", note=tr("eval.confusion_note"), on_select="rerun")

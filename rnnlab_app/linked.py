@@ -16,8 +16,8 @@ from rnnlab.errors import InputError
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
-from . import results
 from . import headline
+from . import plot
 
 STEP, STEP_FOR, SLIDER, FIGURE = "explore_step", "explore_step_for", "linked_step_slider", "fig-linked"
 PIN, HEADLINE = "explore_pin", "explore_headline"
@@ -93,7 +93,7 @@ def steps_panel(run_id: str, trace, names, words, layer, layer_label: str) -> No
         hidden_label=tr("linked.row.hidden", layer=layer_label),
         unit_label=tr("chart.unit"), value_label=tr("chart.value")),
         trace.text, ui.lang(), layer.name, layer.direction)
-    results.chart(mark(base, run_id, "linked", trace.text, ui.lang(), layer.name, layer.direction), key=FIGURE,
+    plot.chart(mark(base, run_id, "linked", trace.text, ui.lang(), layer.name, layer.direction), key=FIGURE,
              note=tr("linked.note"), on_select=lambda: choose_from_chart(FIGURE))
 
 
@@ -198,7 +198,7 @@ def comparison(run_id: str, other, trace, names) -> None:
         pinned_words, words, names, pinned_label=tr("pin.pinned_short"),
         probability_label=tr("linked.row.prediction"), difference_label=tr("pin.difference"),
         position_label=tr("pin.position")), trace.text, other.text, ui.lang())
-    results.chart(fig, key="fig-pinned", note=tr("pin.note"))
+    plot.chart(fig, key="fig-pinned", note=tr("pin.note"))
     for label, t in ((tr("pin.strip_pinned"), other), (tr("pin.strip_now"), trace)):
         st.caption(label)
         st.html(charts.token_strip_html([x.word for x in t.tokens], t.attributions[ATTRIBUTION],

@@ -9,7 +9,7 @@ from .ui import set_param, tr
 # Projector mode: larger type everywhere (Streamlit sizes text in rem, so a larger root
 # font grows it all, tables included: their canvas takes its font in rem too; captions
 # and small labels get at least 20 px) and black text for contrast.
-# Charts grow their own fonts: see :func:`rnnlab_app.results.chart`.
+# Charts grow their own fonts: see :func:`rnnlab_app.plot.chart`.
 PROJECTOR_CSS = """<style>
 html { font-size: 23px; }
 [data-testid="stMain"], [data-testid="stSidebar"] { color: #000; }

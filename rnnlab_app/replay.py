@@ -18,7 +18,7 @@ from rnnlab.snapshots import ReplayIndex
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
-from . import results
+from . import plot
 
 PLAY_PAUSE_S = 0.7           # between two frames while playing
 
@@ -93,13 +93,13 @@ def heatmap(run_id: str, found, key: str) -> None:
     fig = res.figure(run_id, "replay-hidden", lambda: charts.state_heatmap(
         layer.hidden, words, title=title, unit_label=tr("chart.unit"), token_label=tr("chart.token"),
         value_label=tr("chart.value"), zmax=1.0), found.text, ui.lang(), found.k)
-    results.chart(fig, key=f"fig-{key}-hidden", note=tr("replay.heatmap_note"))
+    plot.chart(fig, key=f"fig-{key}-hidden", note=tr("replay.heatmap_note"))
 
 
 def bars(run_id: str, found, names, key: str) -> None:
     fig = res.figure(run_id, "replay-probs", lambda: charts.probability_bars(
         found.probabilities, names, axis_label=tr("chart.probability")), found.text, ui.lang(), found.k)
-    results.chart(fig, key=f"fig-{key}-probs")
+    plot.chart(fig, key=f"fig-{key}-probs")
 
 
 def player(run_id: str, text: str, index: ReplayIndex, key: str, full: bool = True) -> None:

@@ -1,5 +1,5 @@
 """What every page reads first: language and texts, URL state and the link's locks, run
-labels and empty states. (Charts and results: :mod:`.results`; trainings:
+labels and empty states. (Charts: :mod:`.plot`; results: :mod:`.results`; trainings:
 :mod:`.trainings`; the headline box: :mod:`.headline`; projector mode: :mod:`.projector`.)
 
 Pages arrange these; figures come from :mod:`rnnlab.charts`, everything else from
