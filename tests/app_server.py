@@ -6,7 +6,11 @@ from pathlib import Path
 
 from rnnlab.appserver import ROOT, streamlit_server as _streamlit_server
 
-__all__ = ["ROOT", "streamlit_server"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "ROOT", "streamlit_server"]
+
+CHROMIUM = "/usr/bin/chromium"    # Debian's chromium, driven by Playwright (never `playwright install`)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
 @contextlib.contextmanager

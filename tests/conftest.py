@@ -65,3 +65,17 @@ def runs(make_run, run_store, monkeypatch):
     gru, lstm = make_run(), make_run(cell="lstm")
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(run_store.root))
     return gru, lstm
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from app_server import CHROMIUM, CHROMIUM_ARGS
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

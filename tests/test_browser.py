@@ -15,13 +15,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from app_server import ROOT, streamlit_server
+from app_server import CHROMIUM, ROOT, streamlit_server
 from rnnlab import share
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 # Every wait below is bounded, so the test ends (at worst with a timeout error) without a plugin.
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
@@ -34,17 +31,6 @@ def server(tmp_path_factory):
                           tmp_path_factory.mktemp("browser-log") / "streamlit.log",
                           RNNLAB_LESSON_TRAIN_SIZE="400") as (url, _):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def settle(page, timeout: float = 60) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app_server import streamlit_server
-from test_browser import CHROMIUM, browser, settle  # noqa: F401 (browser: the shared fixture)
+from test_browser import CHROMIUM, settle
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")

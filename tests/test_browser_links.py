@@ -11,7 +11,7 @@ import pytest
 
 from app_server import streamlit_server
 from rnnlab import share
-from test_browser import CHROMIUM, SHOTS, browser, settle  # noqa: F401 (browser: the shared fixture)
+from test_browser import CHROMIUM, SHOTS, settle
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")

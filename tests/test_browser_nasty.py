@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_server import streamlit_server  # noqa: E402
-from test_browser import CHROMIUM, browser, settle, shoot  # noqa: E402,F401,F811
+from test_browser import CHROMIUM, settle, shoot
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
