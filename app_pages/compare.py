@@ -112,11 +112,9 @@ def scores_table(chosen: list[str], by_id: dict) -> None:
     columns = ("run", "model", "test_accuracy", "headlines_accuracy", "titles_accuracy")
     shown = frame[list(columns)].copy()
     shown["model"] = [ui.describe(by_id[rid].config) for rid in chosen]
-    for col in columns[2:]:
-        shown[col] = frame[col].astype(float) * 100
     names = {c: tr(f"runs.col.{c}") for c in columns}
-    st.dataframe(shown.rename(columns=names), hide_index=True, placeholder="–", column_config={
-        names[c]: st.column_config.NumberColumn(format="%.1f%%") for c in columns[2:]})
+    st.dataframe(ui.number_table(shown.rename(columns=names), percent={names[c]: 1 for c in columns[2:]}),
+                 hide_index=True, placeholder="–")
     st.caption(tr("compare.scores_note"))
 
 

@@ -226,8 +226,7 @@ def neuron_panel(run_id, trace) -> None:
         st.subheader(tr(f"explore.neuron_{part}"))
         frame = pd.DataFrame([{tr("explore.context"): r.context, tr("chart.value"): r.value,
                                tr("explore.headline_col"): r.headline} for r in contexts])
-        st.dataframe(frame, hide_index=True, column_config={
-            tr("chart.value"): st.column_config.NumberColumn(format="%.3f"),
+        st.dataframe(ui.number_table(frame, decimals={tr("chart.value"): 3}), hide_index=True, column_config={
             tr("explore.context"): st.column_config.TextColumn(width="large"),
             tr("explore.headline_col"): st.column_config.TextColumn(width="large")})
 

@@ -301,19 +301,17 @@ def saved_runs() -> None:
         frame = res.runs_frame(runs)
         names = {c: tr(f"runs.col.{c}") for c in frame.columns}
         shown = frame.rename(columns=names)
-        for col in ("test_accuracy", "titles_accuracy", "headlines_accuracy"):
-            shown[names[col]] = frame[col].astype(float) * 100
         shown[names["cell"]] = frame["cell"].map(lambda c: cells.label(c) if c else None)
         shown[names["text"]] = frame["text"].map(lambda f: tr(f"field.text.{f}") if f else None)
         shown[names["model"]] = [ui.describe(r.config) if r.config else "" for r in runs]
-        st.dataframe(shown, hide_index=True, placeholder="–", column_order=[names[c] for c in (
+        shares = ("test_accuracy", "titles_accuracy", "headlines_accuracy")
+        table = ui.number_table(shown, percent={names[c]: 1 for c in shares},
+                                decimals={names["train_seconds"]: 1, names["train_size"]: 0},
+                                suffix={names["train_seconds"]: " s"})
+        st.dataframe(table, hide_index=True, placeholder="–", column_order=[names[c] for c in (
             "run", "model", "test_accuracy", "headlines_accuracy", "titles_accuracy", "train_seconds", "train_size",
             "epochs", "batch_size", "bucketing", "learning_rate", "damaged")], column_config={
-            names["test_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
-            names["titles_accuracy"]: st.column_config.NumberColumn(format="%.1f%%"),
-            names["headlines_accuracy"]: st.column_config.NumberColumn(format="%.1f%%",
-                                                                        help=tr("runs.col.headlines_accuracy_help")),
-            names["train_seconds"]: st.column_config.NumberColumn(format="%.1f s"),
+            names["headlines_accuracy"]: st.column_config.Column(help=tr("runs.col.headlines_accuracy_help")),
             names["model"]: st.column_config.TextColumn(width="large")})
         st.caption(tr("runs.table_note"))
 

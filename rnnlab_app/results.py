@@ -13,7 +13,7 @@ from rnnlab.runs import RunStoreError
 
 from . import resources as res
 from .plot import chart
-from .ui import class_names, esc, num, pct, tr
+from .ui import class_names, esc, num, number_table, pct, tr
 
 
 def run_downloads(run_id: str, key: str) -> None:
@@ -73,13 +73,12 @@ def evaluation(metrics: dict, key: str, run_id: str | None = None) -> None:
         rows = []
         for i, name in enumerate(CLASS_NAMES):
             m = metrics["per_class"].get(name, {})
-            rows.append({tr("eval.class"): names[i], tr("eval.precision"): _pct(m.get("precision")),
-                         tr("eval.recall"): _pct(m.get("recall")), tr("eval.f1"): _pct(m.get("f1")),
+            rows.append({tr("eval.class"): names[i], tr("eval.precision"): m.get("precision"),
+                         tr("eval.recall"): m.get("recall"), tr("eval.f1"): m.get("f1"),
                          tr("eval.support"): m.get("support")})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
-            tr("eval.precision"): st.column_config.NumberColumn(format="%.0f%%"),
-            tr("eval.recall"): st.column_config.NumberColumn(format="%.0f%%"),
-            tr("eval.f1"): st.column_config.NumberColumn(format="%.0f%%")})
+        shares = {tr(f"eval.{c}"): 0 for c in ("precision", "recall", "f1")}
+        st.dataframe(number_table(pd.DataFrame(rows), percent=shares, decimals={tr("eval.support"): 0}),
+                     hide_index=True)
         st.caption(tr("eval.per_class_note"))
     with right:
         st.subheader(tr("eval.confusion"))
@@ -101,15 +100,10 @@ def evaluation(metrics: dict, key: str, run_id: str | None = None) -> None:
                            tr("eval.true"): names[index.get(w["true"], 0)] if w["true"] in index else w["true"],
                            tr("eval.predicted"): names[index[w["predicted"]]] if w["predicted"] in index
                            else w["predicted"],
-                           tr("eval.confidence"): _pct(w.get("probability"))} for w in wrong])
+                           tr("eval.confidence"): w.get("probability")} for w in wrong])
     st.caption(tr("eval.misclassified_note"))
-    st.dataframe(frame, hide_index=True, height=320, column_config={
-        tr("eval.confidence"): st.column_config.NumberColumn(format="%.0f%%"),
-        tr("eval.text"): st.column_config.TextColumn(width="large")})
-
-
-def _pct(value):
-    return None if value is None else 100.0 * float(value)
+    st.dataframe(number_table(frame, percent={tr("eval.confidence"): 0}), hide_index=True, height=320,
+                 column_config={tr("eval.text"): st.column_config.TextColumn(width="large")})
 
 
 def history_curves(history: dict, key: str) -> None:

@@ -67,6 +67,18 @@ def pct(share, digits: int = 1) -> str:
 _MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$&:")
 
 
+def number_table(frame, *, percent: dict | None = None, decimals: dict | None = None,
+                 suffix: dict | None = None):
+    """``frame`` styled so its numbers read the person's way ("90.2%" / "90,2 %",
+    "46,432" / "46 432") while the table still sorts by value. ``percent``: column ->
+    digits, for shares 0..1; ``decimals``: column -> digits (0 groups thousands);
+    ``suffix``: column -> text after the number (a unit)."""
+    formats = {col: (lambda x, d=d: pct(x, d)) for col, d in (percent or {}).items()}
+    for col, d in (decimals or {}).items():
+        formats[col] = lambda x, d=d, unit=(suffix or {}).get(col, ""): num(x, d) + unit
+    return frame.style.format(formats, na_rep="–")
+
+
 def esc(text) -> str:
     """``text`` made inert for Markdown (every special character backslash-escaped), for
     run ids, URL values and error messages placed into Markdown-rendered messages."""

@@ -144,3 +144,18 @@ def test_numbers_are_written_the_way_each_language_writes_them():
     assert format_number(0.5321, "nb", 3) == "0,532" and format_number(0.5321, "en", 3) == "0.532"
     assert format_percent(0.9021) == "90.2%" and format_percent(0.9021, "nb") == f"90,2{NBSP}%"
     assert format_percent(0.25, "nb", 0) == f"25{NBSP}%" and format_percent(0.25, "xx", 0) == "25%"
+
+
+def test_tables_write_numbers_the_persons_way_and_keep_them_sortable(monkeypatch):
+    import pandas as pd
+    import streamlit as st
+
+    from rnnlab_app import ui
+    frame = pd.DataFrame({"acc": [0.9021, None], "rows": [46432, 7600], "s": [14.94, 3.0]})
+    for lang, expected in (("en", ["90.2%", "46,432", "14.9 s", "–"]),
+                           ("nb", ["90,2\u00a0%", "46\u00a0432", "14,9 s", "–"])):
+        monkeypatch.setattr(st, "session_state", {"lang": lang})
+        styled = ui.number_table(frame, percent={"acc": 1}, decimals={"rows": 0, "s": 1}, suffix={"s": " s"})
+        text = styled.to_string()
+        assert all(e in text for e in expected), (lang, text)
+        assert styled.data["acc"].iloc[0] == 0.9021          # the values stay numbers: sorting by value
