@@ -292,8 +292,7 @@ def neighbours_panel(run_id, trace, names) -> None:
     except DataError:
         st.info(tr("neighbours.no_data"))
         return
-    count = f"{found.n_corpus:,}".replace(",", "\u00a0" if ui.lang() == "nb" else ",")   # 2,000 / 2 000
-    st.caption(tr("note.neighbours", n=count))
+    st.caption(tr("note.neighbours", n=ui.num(found.n_corpus)))
     widths = [1, 6, 1.6, 1.8, 1.2]
     for col, key in zip(st.columns(widths), ("cosine", "headline", "true", "predicted")):
         col.caption(tr(f"neighbours.col.{key}"))
