@@ -18,14 +18,10 @@ from rnnlab import cells, charts, vocabulary
 from rnnlab.data import DataError
 from rnnlab.errors import InputError
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain, handouts, linked, links, replay
+from rnnlab_app import explain, handouts, headline, linked, links, neighbours, plot, replay, results, trainings
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
-from rnnlab_app import results
-from rnnlab_app import trainings
-from rnnlab_app import headline
-from rnnlab_app import plot
 
 PANELS = ("reading", "linked", "pin", "inside", "path", "neurons", "padding", "memory", "neighbours", "replay",
           "downloads")
@@ -269,43 +265,6 @@ def memory_panel(run_id, trace, names) -> None:
     st.caption(tr("memory.why_unk"))
 
 
-def open_neighbour(title: str, label: int) -> None:
-    """Make a neighbour the headline (a button's callback, so it runs before the text box is drawn)."""
-    st.session_state["explore_headline"] = title
-    st.session_state["keep.headline_label"] = (title, label)
-
-
-def neighbours_panel(run_id, trace, names) -> None:
-    """The test headlines whose state is nearest to this headline's, each openable here."""
-    st.subheader(tr("explore.neighbours_title"))
-    words, n = [t.word for t in trace.tokens], len(trace.tokens)
-    if st.session_state.get("explore_neighbours_for") != (run_id, trace.text):
-        st.session_state["explore_neighbours_for"] = (run_id, trace.text)
-        st.session_state["explore_neighbours_step"] = n      # a new headline starts at its end
-    step = n
-    if n > 1:
-        step = st.select_slider(tr("neighbours.step"), options=list(range(1, n + 1)), key="explore_neighbours_step",
-                                format_func=lambda k: tr("neighbours.after", k=k, word=words[k - 1]))
-    try:
-        with st.spinner(tr("neighbours.searching")):
-            found = res.neighbours(run_id, trace.text, None if step == n else int(step))
-    except DataError:
-        st.info(tr("neighbours.no_data"))
-        return
-    st.caption(tr("note.neighbours", n=ui.num(found.n_corpus)))
-    widths = [1, 6, 1.6, 1.8, 1.2]
-    for col, key in zip(st.columns(widths), ("cosine", "headline", "true", "predicted")):
-        col.caption(tr(f"neighbours.col.{key}"))
-    for i, nb in enumerate(found.neighbours):
-        cols = st.columns(widths, vertical_alignment="center")
-        cols[0].markdown(ui.num(nb.cosine, 3))
-        cols[1].markdown(ui.esc(nb.title))
-        cols[2].markdown(names[nb.true_class])
-        cols[3].markdown(names[nb.predicted_class] + (" ✓" if nb.predicted_class == nb.true_class else " ✗"))
-        cols[4].button(tr("neighbours.open"), key=f"explore_neighbour_{i}", on_click=open_neighbour,
-                       args=(nb.title, nb.true_class), help=tr("neighbours.open_help"))
-
-
 def replay_panel(run_id, trace) -> None:
     """The same headline read by the network as it learned (the snapshots its training kept)."""
     st.subheader(tr("replay.title"))
@@ -394,7 +353,7 @@ def main() -> None:
     elif panel == "memory":
         memory_panel(run_id, trace, names)
     elif panel == "neighbours":
-        neighbours_panel(run_id, trace, names)
+        neighbours.panel(run_id, trace, names)
     elif panel == "replay":
         replay_panel(run_id, trace)
     else:

@@ -12,19 +12,14 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnlab import charts
-from rnnlab.challenge import BoardBusy
 from rnnlab.config import CLASS_NAMES
 from rnnlab.errors import InputError
 from rnnlab.jobs import DISCARDED, FAILED, QUEUED, STOPPED
 from rnnlab.runs import RunStoreError
-from rnnlab_app import explain, handouts, lesson, links, replay
+from rnnlab_app import explain, guess, handouts, headline, lesson, links, plot, replay, results, trainings
 from rnnlab_app import resources as res
 from rnnlab_app import ui
 from rnnlab_app.ui import tr
-from rnnlab_app import results
-from rnnlab_app import trainings
-from rnnlab_app import headline
-from rnnlab_app import plot
 
 ui.keep_params("lesson")
 st.title(tr("lesson.title"))
@@ -124,7 +119,7 @@ def result(section: str, run_id: str, metrics: dict, text: str) -> None:
     trace = read(run_id, text)
     if trace is None:
         return
-    if section == lesson.GUESS_SECTION and not predict_then_reveal(run_id, text, trace.predicted_index):
+    if section == lesson.GUESS_SECTION and not guess.predict_then_reveal(run_id, text, trace.predicted_index):
         return
     names = ui.class_names()
     c = trace.predicted_index
@@ -144,38 +139,6 @@ def result(section: str, run_id: str, metrics: dict, text: str) -> None:
         handouts.download_button(ui.describe(lesson.section_config(section)), trace, key=f"lesson-handout-{section}")
     if right.button(tr("lesson.open_explore"), key=f"lesson-explore-{section}", icon=":material/search:"):
         ui.switch_page("explore", run=run_id, headline=text.strip()[:500])
-
-
-def predict_then_reveal(run_id: str, text: str, predicted: int) -> bool:
-    """Before the network's answer, each person guesses the topic; True once they have
-    (the answer may then be shown), with what they guessed and the class's tally on this
-    server. One guess per person, network and headline (:mod:`rnnlab.challenge`)."""
-    board, me, names = res.classroom(), trainings.session_id(), ui.class_names()
-    try:
-        mine = board.guessed(run_id, text, me)
-        if mine is None:
-            slot = st.empty()          # the question goes away once answered
-            with slot.container():
-                st.markdown(f"**{tr('lesson.guess_title')}**")
-                guess = st.radio(tr("lesson.guess_prompt"), range(len(names)), index=None, horizontal=True,
-                                 key="lesson_guess", format_func=names.__getitem__)
-                if not st.button(tr("lesson.guess_button"), key="lesson-guess-reveal", icon=":material/visibility:"):
-                    return False
-                if guess is None:
-                    st.warning(tr("lesson.guess_pick"))
-                    return False
-            board.guess(run_id, text, me, guess)
-            mine = board.guessed(run_id, text, me)
-            slot.empty()
-        tally = board.tally(run_id, text)
-    except BoardBusy:          # no game while the board is unreachable: the answer as before
-        st.caption(tr("challenge.busy"))
-        return True
-    st.markdown(tr("lesson.guess_right", cls=names[predicted]) if mine == predicted else
-                tr("lesson.guess_wrong", guess=names[mine], cls=names[predicted]))
-    st.caption(" · ".join(f"{name}: {ui.num(n)}" for name, n in zip(names, tally.counts)) + " — " +
-               tr("lesson.guess_tally", total=ui.num(tally.total), matched=ui.num(tally.matched(predicted))))
-    return True
 
 
 def experiment(section: str, text: str) -> None:

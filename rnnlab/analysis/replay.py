@@ -15,7 +15,7 @@ from ..reference import forward
 from ..runs import RunStoreError
 from ..snapshots import FILE, ReplayFrame, ReplayIndex, SnapshotError, Snapshots, load
 from ..tracedata import LayerTrace
-from .trace import UNK_ID
+from .trace import prefixes_and_occlusions
 
 
 def snapshots(tracer) -> Snapshots | None:
@@ -47,10 +47,7 @@ def replay(tracer, text: str, k: int) -> ReplayFrame:
     _, tokens, _ = tracer.tokenize(text)
     ids = np.array([t.id for t in tokens], dtype=np.int64)
     n = len(ids)
-    # Rows 0..n-1: the prefixes (row n-1 the whole text); rows n..2n-1: token j as [UNK].
-    batch = np.tile(ids, (2 * n, 1))
-    batch[n + np.arange(n), np.arange(n)] = UNK_ID
-    lengths = np.concatenate([np.arange(1, n + 1), np.full(n, n)])
+    batch, lengths = prefixes_and_occlusions(ids)
     weights, local = found.weights(tracer.weights, int(k), batch)
     # The ids are re-numbered (only these rows are rebuilt) and no row is padded, so the
     # lengths alone say what each row reads.

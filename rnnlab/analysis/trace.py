@@ -46,6 +46,16 @@ from ..tracedata import LayerTrace, TokenInfo, Trace
 from .projection import basis_or_none
 
 UNK_ID = 1
+
+
+def prefixes_and_occlusions(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One batch that reads a text every way a trace needs: rows 0..n-1 are its prefixes
+    (row n-1 the whole text), rows n..2n-1 the text with token j replaced by [UNK].
+    Returns the batch and how many tokens each row reads."""
+    n = len(ids)
+    batch = np.tile(ids, (2 * n, 1))
+    batch[n + np.arange(n), np.arange(n)] = UNK_ID
+    return batch, np.concatenate([np.arange(1, n + 1), np.full(n, n)])
 PAD_ID = 0
 IG_STEPS = 32
 # Typed words: split where the cleanup puts spaces (Unicode spaces and control characters).
@@ -168,11 +178,7 @@ class Tracer:
         ids = np.array([t.id for t in tokens], dtype=np.int64)
         n = len(ids)
 
-        # One batch through the model: rows 0..n-1 are the prefixes (row n-1 the whole
-        # text), rows n..2n-1 the text with token j replaced by [UNK].
-        batch = np.tile(ids, (2 * n, 1))
-        batch[n + np.arange(n), np.arange(n)] = UNK_ID
-        lengths = np.concatenate([np.arange(1, n + 1), np.full(n, n)])
+        batch, lengths = prefixes_and_occlusions(ids)      # one batch through the model
         mask = np.arange(n)[None, :] < lengths[:, None]
         feats, probs = self.features(batch, mask)
         prefix = probs[:n].astype(np.float64)
