@@ -9,7 +9,7 @@ import streamlit as st
 
 from rnnlab import cells
 from rnnlab.config import (EMBEDDING_CHOICES, GLOVE_DIM, PRESETS, TEXT_FIELDS, ConfigError, RunConfig, embedding_choice,
-                           field_ranges)
+                           field_ranges, glove_takes)
 from rnnlab.jobs import DISCARDED, FAILED, FINISHED, QUEUED, REUSED, RUNNING, STOPPED
 from rnnlab.runs import RunStoreError
 from rnnlab_app import links
@@ -146,8 +146,9 @@ def _fit_embeddings() -> str | None:
     """GloVe's vectors have GLOVE_DIM numbers: make the word vectors and the embedding size agree.
 
     A form submits all its values at once, so this looks at which of the two the person
-    changed since the form was last drawn: a new GloVe choice sets the size to GLOVE_DIM;
-    another size under an unchanged GloVe choice means learned embeddings (as
+    changed since the form was last drawn: a new GloVe choice sets a size GloVe cannot take
+    (:func:`rnnlab.config.glove_takes`) to GLOVE_DIM; such a size under an unchanged GloVe
+    choice means learned embeddings (as
     :meth:`RunConfig.override` reads a change of size on top of a GloVe preset). Runs
     before the form's widgets are drawn (Streamlit lets a widget's value be set only then),
     so the submitted settings always agree. Returns the key of the message saying what
@@ -157,7 +158,8 @@ def _fit_embeddings() -> str | None:
     choice, dim = state.get(EMBEDDINGS_KEY, "learned"), state.get("cfg.embed_dim")
     seen = state.get("cfg_embeddings_seen")
     note = None
-    if choice != "learned" and dim != GLOVE_DIM:
+    embeddings, trainable = EMBEDDING_CHOICES.get(choice, ("learned", False))
+    if embeddings == "glove" and not glove_takes(trainable, dim):
         if seen is not None and seen[0] == choice and seen[1] != dim:
             state[EMBEDDINGS_KEY], note = "learned", "train.glove_off"
         else:

@@ -4,17 +4,13 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import sys
-import time
 from dataclasses import asdict
-
-import numpy as np
 
 from .benchenv import EnvironmentWatch, check_repeat, is_spread, merge_repeats
 from .config import preset
-from .data import prepare_splits, texts
+from .train_bench import CHECKPOINTS, bench_train
 from .usage import UsageError
 
-CHECKPOINTS = 16          # test evaluations per epoch in bench train: time to target in 1/16 epoch steps
 
 
 def add_arguments(parser) -> None:
@@ -136,116 +132,6 @@ def _print_table(result: dict, indent: str = "") -> None:
             print(f"{indent}{key}: {json.dumps(value)}")
         else:
             print(f"{indent}{key}: {value}")
-
-
-# -- bench train ---------------------------------------------------------------------
-
-class _Checkpoints:
-    """Evaluation points every 1/n of an epoch: (training seconds, test accuracy)."""
-
-    def __init__(self, total_batches: int, n: int):
-        self.at = {round(total_batches * k / n) for k in range(1, n + 1)}
-        self.points: list[tuple[float, float]] = []
-
-    def first_reaching(self, accuracy: float) -> float | None:
-        return next((t for t, acc in self.points if acc >= accuracy), None)
-
-
-def bench_train(checkpoints: int = CHECKPOINTS) -> dict:
-    """Train the lesson's experiment D through the lesson's pipeline and through ours."""
-    config = preset("lesson-bilstm")
-    splits = prepare_splits(config)
-    train_texts = texts(splits.train, config.text)
-    train_titles = texts(splits.train, "title")
-    train_labels = splits.train["label"].to_numpy()
-    test_texts = texts(splits.test, config.text)
-    test_labels = splits.test["label"].to_numpy()
-    print(f"bench train: {len(train_texts):,} training texts, {len(test_texts):,} test texts, "
-          f"{checkpoints} test evaluations per epoch", file=sys.stderr)
-
-    lesson = _run_lesson(config, train_texts, train_titles, train_labels, test_texts, test_labels, checkpoints)
-    ours = _run_ours(config, checkpoints)
-    target = lesson["test_accuracy"]
-    t_lesson = lesson.pop("_checkpoints").first_reaching(target)
-    t_ours = ours.pop("_checkpoints").first_reaching(target)
-    return {
-        "lesson": lesson, "rnnlab": ours, "target_accuracy": target,
-        "lesson_seconds_to_target": t_lesson, "rnnlab_seconds_to_target": t_ours,
-        "speedup": round(t_lesson / t_ours, 2) if t_lesson and t_ours else None,
-        "note": None if t_ours else "rnnlab's pipeline never reached the lesson's final accuracy",
-    }
-
-
-def _run_lesson(config, train_texts, train_titles, train_labels, test_texts, test_labels, n_checkpoints):
-    import keras
-    import tensorflow as tf
-    keras.utils.set_random_seed(config.seed)
-    vectorizer = keras.layers.TextVectorization(max_tokens=config.vocab_size)
-    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(tf.constant(train_titles[:2000])).batch(256))
-    model = keras.Sequential([
-        keras.Input(shape=(), dtype="string"),
-        vectorizer,
-        keras.layers.Embedding(config.vocab_size, 128, mask_zero=True),
-        keras.layers.Bidirectional(keras.layers.LSTM(64, return_sequences=True)),
-        keras.layers.Bidirectional(keras.layers.LSTM(64)),
-        keras.layers.Dense(4, activation="softmax"),
-    ])
-    model.compile(loss="sparse_categorical_crossentropy", metrics=["acc"], optimizer="adam")
-    batch_size = 16
-    ds = tf.data.Dataset.from_tensor_slices((tf.constant(train_texts), train_labels)).batch(batch_size)
-    total_batches = int(np.ceil(len(train_texts) / batch_size))
-    checkpoints = _Checkpoints(total_batches, n_checkpoints)
-    test_ds = tf.data.Dataset.from_tensor_slices(tf.constant(test_texts)).batch(256)
-
-    def test_accuracy():
-        probs = np.concatenate([model(batch, training=False).numpy() for batch in test_ds])
-        return float((probs.argmax(1) == test_labels).mean())
-
-    class Clock(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.start, self.excluded = time.perf_counter(), 0.0
-
-        def on_train_batch_end(self, batch, logs=None):
-            if batch + 1 in checkpoints.at:
-                t0 = time.perf_counter()
-                elapsed = t0 - self.start - self.excluded
-                acc = test_accuracy()
-                checkpoints.points.append((round(elapsed, 2), acc))
-                print(f"  lesson pipeline: {batch + 1}/{total_batches} batches, {elapsed:.1f} s, "
-                      f"test accuracy {acc:.4f}", file=sys.stderr)
-                self.excluded += time.perf_counter() - t0
-                self.train_seconds = elapsed
-
-    clock = Clock()
-    model.fit(ds, epochs=1, callbacks=[clock], verbose=0)
-    return {"train_seconds": round(clock.train_seconds, 2),
-            "samples_per_second": round(len(train_texts) / clock.train_seconds, 1),
-            "test_accuracy": checkpoints.points[-1][1], "batch_size": batch_size,
-            "checkpoints": checkpoints.points, "_checkpoints": checkpoints}
-
-
-def _run_ours(config, n_checkpoints):
-    from .progress import TrainingCallback
-    from .evaluation import evaluate
-    from .training import prepare, train
-    prepared = prepare(config)
-    total_batches = int(np.ceil(len(prepared.train.ids) / config.batch_size))
-    checkpoints = _Checkpoints(total_batches, n_checkpoints)
-
-    class Evaluate(TrainingCallback):
-        def on_batch_end(self, progress):
-            if progress.batch in checkpoints.at:
-                acc = evaluate(prepared.model, prepared.test, misclassified=0)["accuracy"]
-                checkpoints.points.append((round(progress.elapsed_seconds, 2), acc))
-                print(f"  rnnlab pipeline: {progress.batch}/{total_batches} batches, "
-                      f"{progress.elapsed_seconds:.1f} s, test accuracy {acc:.4f}", file=sys.stderr)
-
-    result = train(config, callbacks=[Evaluate()], prepared=prepared)
-    return {"train_seconds": round(result.train_seconds, 2),
-            "samples_per_second": round(result.samples_per_second, 1),
-            "test_accuracy": result.metrics["test_accuracy"], "batch_size": config.batch_size,
-            "padding_fraction": round(result.history["padding_fraction"][0], 4),
-            "checkpoints": checkpoints.points, "_checkpoints": checkpoints}
 
 
 # -- bench gpu -----------------------------------------------------------------------

@@ -64,7 +64,8 @@ class RunConfig:
     # float16 math with float32 weights; used only where a GPU supports it (see devices.py).
     mixed_precision: bool = False
     # "glove": the embedding starts from GloVe 6B 50d vectors (embed_dim 50), frozen unless
-    # embeddings_trainable; the vocabulary is the training words, then GloVe's most frequent.
+    # embeddings_trainable (then embed_dim may be larger: see glove_takes); the vocabulary is
+    # the training words, then GloVe's most frequent.
     embeddings: str = "learned"
     embeddings_trainable: bool = False
 
@@ -101,9 +102,12 @@ class RunConfig:
     def _check_embeddings(self):
         if self.embeddings not in EMBEDDINGS:
             raise ConfigError(f"embeddings must be one of {', '.join(EMBEDDINGS)}, got {self.embeddings!r}")
-        if self.embeddings == "glove" and self.embed_dim != GLOVE_DIM:
-            raise ConfigError(f"embed_dim must be {GLOVE_DIM} with glove embeddings (GloVe 6B 50d), "
-                              f"got {self.embed_dim}")
+        if self.embeddings == "glove" and not glove_takes(self.embeddings_trainable, self.embed_dim):
+            if self.embeddings_trainable:
+                raise ConfigError(f"embed_dim must be at least {GLOVE_DIM} with fine-tuned glove embeddings "
+                                  f"(GloVe 6B 50d), got {self.embed_dim}")
+            raise ConfigError(f"embed_dim must be {GLOVE_DIM} with frozen glove embeddings (GloVe 6B 50d; "
+                              f"fine-tuned ones take more), got {self.embed_dim}")
         if self.embeddings == "learned" and self.embeddings_trainable:
             raise ConfigError("embeddings_trainable applies to glove embeddings only "
                               "(learned embeddings always train)")
@@ -142,10 +146,11 @@ class RunConfig:
 
     def override(self, **changes) -> "RunConfig":
         """:meth:`replace` for a person's changes on top of a preset: the pretrained-vector
-        settings follow them. An embedding size other than GloVe's means learned embeddings,
+        settings follow them. An embedding size GloVe cannot take (:func:`glove_takes`) means learned embeddings,
         and learned embeddings are not "trainable" (they always train). Changes that name
         the embedding fields themselves are taken as they are (and checked)."""
-        if "embeddings" not in changes and changes.get("embed_dim", GLOVE_DIM) != GLOVE_DIM:
+        trainable = changes.get("embeddings_trainable", self.embeddings_trainable)
+        if "embeddings" not in changes and not glove_takes(trainable, changes.get("embed_dim", self.embed_dim)):
             changes["embeddings"] = "learned"
         if changes.get("embeddings", self.embeddings) == "learned" and "embeddings_trainable" not in changes:
             changes["embeddings_trainable"] = False
@@ -178,7 +183,18 @@ class RunConfig:
         glove = ""
         if self.embeddings == "glove":
             glove = f", GloVe {'fine-tuned' if self.embeddings_trainable else 'frozen'}"
+            if self.embed_dim > GLOVE_DIM:
+                glove += f" + {self.embed_dim - GLOVE_DIM} learned dimensions"
         return f"{depth}{layer}, {'masking' if self.masking else 'no masking'}, {text}{glove}"
+
+
+def glove_takes(trainable: bool, embed_dim: int) -> bool:
+    """Whether GloVe embeddings (frozen, or fine-tuned when ``trainable``) can have ``embed_dim`` dimensions.
+
+    Frozen ones are GloVe's :data:`GLOVE_DIM` numbers. Fine-tuned ones may be wider: GloVe
+    fills the first :data:`GLOVE_DIM` and the rest start random, as learned embeddings do.
+    """
+    return embed_dim == GLOVE_DIM or (trainable and embed_dim > GLOVE_DIM)
 
 
 # The three ways a run gets its word vectors, as one choice (the Train form offers these):

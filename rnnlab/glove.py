@@ -75,18 +75,19 @@ def extend_vocabulary(vocabulary: list[str], size: int, clean, chunk: int = 8192
     return out
 
 
-def embedding_matrix(vocabulary: list[str], rows: int, seed: int) -> np.ndarray:
-    """GloVe's vector for each vocabulary word (row = token id); others small and random.
+def embedding_matrix(vocabulary: list[str], rows: int, seed: int, dim: int = GLOVE_DIM) -> np.ndarray:
+    """GloVe's vector for each vocabulary word (row = token id) in its first GLOVE_DIM columns.
 
-    Row 0 (padding) is zero; words GloVe lacks, '[UNK]' among them, get values of the
-    scale of a fresh Keras embedding, drawn from ``seed``.
+    Row 0 (padding) is zero; words GloVe lacks, '[UNK]' among them, and every column past
+    GLOVE_DIM (a wider fine-tuned embedding) get values of the scale of a fresh Keras
+    embedding, drawn from ``seed``.
     """
     glove = load_glove()
     rng = np.random.default_rng(seed)
-    matrix = rng.uniform(-0.05, 0.05, size=(rows, GLOVE_DIM)).astype(np.float32)
+    matrix = rng.uniform(-0.05, 0.05, size=(rows, dim)).astype(np.float32)
     matrix[0] = 0.0
     glove_rows = glove.rows_of(vocabulary[:rows])
     ids = np.flatnonzero(glove_rows >= 0)
     ids = ids[ids > 0]
-    matrix[ids] = glove.vectors[glove_rows[ids]]
+    matrix[ids, :GLOVE_DIM] = glove.vectors[glove_rows[ids]]
     return matrix

@@ -124,7 +124,7 @@ def build_model(config: RunConfig, vocabulary: list[str], mixed_precision: bool 
     model = keras.Model(text, _apply(build_layers(config, mixed_precision), tokens), name="rnnlab")
     if config.embeddings == "glove":
         model.get_layer("embedding").embeddings.assign(
-            embedding_matrix(vectorizer.get_vocabulary(), config.vocab_size, config.seed))
+            embedding_matrix(vectorizer.get_vocabulary(), config.vocab_size, config.seed, config.embed_dim))
     return model
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from rnnlab import cells
-from rnnlab.config import CLASS_NAMES, PRESET_DESCRIPTIONS, PRESETS, RunConfig
+from rnnlab.config import CLASS_NAMES, GLOVE_DIM, PRESET_DESCRIPTIONS, PRESETS, RunConfig
 from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, format_number, format_percent, normalize_lang, t
 from rnnlab.locks import Lock, format_locks
 from rnnlab.runs import RunInfo, RunStoreError, check_run_id
@@ -248,6 +248,8 @@ def describe(config: RunConfig) -> str:
     glove = ""
     if config.embeddings == "glove":
         glove = ", " + tr("describe.glove_trainable" if config.embeddings_trainable else "describe.glove")
+        if config.embed_dim > GLOVE_DIM:
+            glove += " " + tr("describe.glove_wider", extra=config.embed_dim - GLOVE_DIM)
     return f"{layer}, {masking}, {text}{glove}"
 
 

@@ -171,6 +171,21 @@ def test_another_size_on_a_glove_preset_means_learned_vectors(store, monkeypatch
     assert any("this run does not use GloVe" in i.value for i in at.info)
 
 
+def test_a_larger_size_keeps_fine_tuned_glove_but_not_frozen_glove(store, monkeypatch):
+    """Fine-tuned GloVe fills the first 50 of a wider embedding; frozen GloVe is exactly 50."""
+    from rnnlab_app import trainings
+    submitted = []
+    monkeypatch.setattr(trainings, "submit_training", submitted.append)
+    for preset_name, expected in (("quick", ("glove", True, 128)), ("lesson-glove", ("learned", False, 128))):
+        at = open_page("train", {"preset": preset_name})
+        fill_train_form(at, **{**TINY, "embed_dim": 128}, text="title")
+        at.button(key="train_submit").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        config = submitted.pop()
+        assert (config.embeddings, config.embeddings_trainable, config.embed_dim) == expected
+        assert any("this run does not use GloVe" in i.value for i in at.info) == (expected[0] == "learned")
+
+
 def test_the_glove_preset_link_opens_the_form_on_glove(store):
     at = open_page("train", {"preset": "lesson-glove"})
     assert not at.exception

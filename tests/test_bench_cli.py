@@ -5,7 +5,7 @@ import pytest
 
 from rnnlab import cli
 from rnnlab.app_bench import Headlines, parse_sessions, pick_run
-from rnnlab.bench import CHECKPOINTS, _Checkpoints
+from rnnlab.train_bench import CHECKPOINTS, _Checkpoints
 from rnnlab.benchenv import central
 from rnnlab.config import preset
 from rnnlab.runs import RunStore

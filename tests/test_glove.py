@@ -29,10 +29,26 @@ def training_vocabulary(run) -> list[str]:
 
 # -- configuration ------------------------------------------------------------------------
 
-def test_glove_needs_embed_dim_50():
-    with pytest.raises(ConfigError, match="embed_dim must be 50 with glove"):
+def test_frozen_glove_needs_embed_dim_50_and_fine_tuned_glove_at_least_50():
+    with pytest.raises(ConfigError, match="embed_dim must be 50 with frozen glove"):
         RunConfig(embeddings="glove", embed_dim=64)
+    with pytest.raises(ConfigError, match="embed_dim must be at least 50 with fine-tuned glove"):
+        RunConfig(embeddings="glove", embeddings_trainable=True, embed_dim=49)
     assert RunConfig(embeddings="glove", embed_dim=50).embed_dim == 50
+    wide = RunConfig(embeddings="glove", embeddings_trainable=True, embed_dim=128)
+    assert wide.describe().endswith("GloVe fine-tuned + 78 learned dimensions")
+
+
+def test_a_wider_embedding_holds_glove_in_its_first_50_columns():
+    vocabulary = ["", "[UNK]", "the", "zzqxnotaword", "of"]
+    narrow = glove.embedding_matrix(vocabulary, 8, seed=0)
+    wide = glove.embedding_matrix(vocabulary, 8, seed=0, dim=128)
+    vectors = glove.load_glove()
+    assert narrow.shape == (8, 50) and wide.shape == (8, 128)
+    assert np.array_equal(wide[2, :50], vectors.vectors[0]) and np.array_equal(wide[4, :50], vectors.vectors[3])
+    assert not wide[0].any()                                            # padding
+    rest = np.concatenate([wide[[1, 3, 5, 6, 7]].ravel(), wide[2:5, 50:].ravel()])
+    assert np.abs(rest).max() <= 0.05 and rest.std() > 0.01              # fresh-embedding scale, random
 
 
 def test_embeddings_values_are_checked():
@@ -153,8 +169,12 @@ def test_a_persons_changes_to_a_glove_preset_keep_a_valid_config():
     learned = quick.override(embeddings="learned")
     assert (learned.embeddings, learned.embeddings_trainable) == ("learned", False)
     assert quick.override(units=8) == quick.replace(units=8)          # other changes leave GloVe alone
-    with pytest.raises(ConfigError, match="embed_dim must be 50"):
+    with pytest.raises(ConfigError, match="embed_dim must be at least 50"):
         quick.override(embeddings="glove", embed_dim=8)               # asked for both: a clear error
+    wide = quick.override(embed_dim=128)                             # fine-tuned GloVe takes a wider size
+    assert (wide.embeddings, wide.embeddings_trainable, wide.embed_dim) == ("glove", True, 128)
+    frozen = PRESETS["lesson-glove"].override(embed_dim=128)         # frozen GloVe does not
+    assert (frozen.embeddings, frozen.embeddings_trainable, frozen.embed_dim) == ("learned", False, 128)
 
 
 # -- where a run knows each word from --------------------------------------------------------
