@@ -5,7 +5,7 @@ import pytest
 
 from rnnlab import cli
 from rnnlab.app_bench import Headlines, parse_sessions, pick_run
-from rnnlab.train_bench import CHECKPOINTS, _Checkpoints
+from rnnlab.train_bench import CHECKPOINTS, OURS, _Checkpoints
 from rnnlab.benchenv import central
 from rnnlab.config import preset
 from rnnlab.runs import RunStore
@@ -57,10 +57,20 @@ def test_sessions_and_headlines():
     assert len(set(headlines)) == 500
 
 
-def test_bench_train_evaluates_sixteen_times_per_epoch_by_default():
+def test_bench_train_evaluates_32_times_per_epoch_by_default():
     args = cli.build_parser().parse_args(["bench", "train"])
-    assert args.checkpoints == CHECKPOINTS == 16 and args.repeat == 1
-    assert sorted(_Checkpoints(160, args.checkpoints).at) == list(range(10, 161, 10))
+    assert args.checkpoints == CHECKPOINTS == 32 and args.repeat == 1
+    assert sorted(_Checkpoints(320, args.checkpoints).at) == list(range(10, 321, 10))
+
+
+def test_bench_train_keeps_the_lessons_architecture():
+    """Issue 13: our pipeline may choose anything but the architecture (and the text it reads)."""
+    from rnnlab.config import preset
+    lesson = preset("lesson-bilstm")
+    ours = lesson.replace(**OURS)
+    architecture = ("cell", "units", "layers", "bidirectional", "embed_dim", "masking", "text", "vocab_size", "max_length")
+    assert [getattr(ours, f) for f in architecture] == [getattr(lesson, f) for f in architecture]
+    assert (lesson.cell, lesson.units, lesson.layers, lesson.embed_dim) == ("lstm", 64, 2, 128)
 
 
 def test_bench_quick_trains_one_seed_per_repetition_and_reports_the_spread(monkeypatch, capsys):
