@@ -4,8 +4,8 @@ The lesson's pipeline is its own Keras ``fit`` (batch 16, Adam 0.001); ours is
 :func:`rnnlab.training.train` on the same architecture (2 x Bidirectional LSTM(64),
 embedding 128, masking, title + description) with :data:`OURS`. Both are evaluated on
 the test split ``checkpoints`` times per epoch, outside their training clocks. The figure
-is the speedup: the lesson pipeline's time to its final accuracy against the time ours
-takes to first reach it.
+is the speedup (:func:`speedups`): the lesson pipeline's training time to its final
+accuracy against the time ours takes to first reach that accuracy.
 """
 from __future__ import annotations
 
@@ -53,13 +53,26 @@ def bench_train(checkpoints: int = CHECKPOINTS) -> dict:
 
     lesson = _run_lesson(config, train_texts, train_titles, train_labels, test_texts, test_labels, checkpoints)
     ours = _run_ours(config.replace(**OURS), checkpoints)
-    target = lesson["test_accuracy"]
-    t_lesson = lesson.pop("_checkpoints").first_reaching(target)
-    t_ours = ours.pop("_checkpoints").first_reaching(target)
+    return {"lesson": lesson, "rnnlab": ours,
+            **speedups(lesson["train_seconds"], lesson.pop("_checkpoints"), ours.pop("_checkpoints"))}
+
+
+def speedups(lesson_seconds: float, lesson: _Checkpoints, ours: _Checkpoints) -> dict:
+    """How much sooner ours first reaches the lesson's final accuracy.
+
+    ``speedup`` is the issue's measure: the lesson pipeline's whole training (the time its
+    final accuracy took) over our time to first reach that accuracy. The lesson's accuracy
+    also wobbles: ``speedup_vs_lesson_first_reach`` is the stricter ratio against the
+    lesson's own first checkpoint at or above its final accuracy (finer checkpoints find
+    such a wobble more often, lowering it).
+    """
+    target = lesson.points[-1][1]
+    t_lesson, t_ours = lesson.first_reaching(target), ours.first_reaching(target)
     return {
-        "lesson": lesson, "rnnlab": ours, "target_accuracy": target,
+        "target_accuracy": target, "lesson_seconds": lesson_seconds,
         "lesson_seconds_to_target": t_lesson, "rnnlab_seconds_to_target": t_ours,
-        "speedup": round(t_lesson / t_ours, 2) if t_lesson and t_ours else None,
+        "speedup": round(lesson_seconds / t_ours, 2) if t_ours else None,
+        "speedup_vs_lesson_first_reach": round(t_lesson / t_ours, 2) if t_ours else None,
         "note": None if t_ours else "rnnlab's pipeline never reached the lesson's final accuracy",
     }
 

@@ -5,7 +5,7 @@ import pytest
 
 from rnnlab import cli
 from rnnlab.app_bench import Headlines, parse_sessions, pick_run
-from rnnlab.train_bench import CHECKPOINTS, OURS, _Checkpoints
+from rnnlab.train_bench import CHECKPOINTS, OURS, _Checkpoints, speedups
 from rnnlab.benchenv import central
 from rnnlab.config import preset
 from rnnlab.runs import RunStore
@@ -61,6 +61,18 @@ def test_bench_train_evaluates_32_times_per_epoch_by_default():
     args = cli.build_parser().parse_args(["bench", "train"])
     assert args.checkpoints == CHECKPOINTS == 32 and args.repeat == 1
     assert sorted(_Checkpoints(320, args.checkpoints).at) == list(range(10, 321, 10))
+
+
+def test_bench_train_speedups_against_the_lessons_whole_training_and_its_first_reach():
+    lesson, ours = _Checkpoints(100, 4), _Checkpoints(100, 4)
+    lesson.points = [(25.0, 0.80), (50.0, 0.885), (75.0, 0.87), (100.0, 0.88)]   # wobbles above its final 0.88
+    ours.points = [(2.0, 0.86), (4.0, 0.881), (6.0, 0.87), (8.0, 0.89)]
+    result = speedups(100.0, lesson, ours)
+    assert result["target_accuracy"] == 0.88 and result["rnnlab_seconds_to_target"] == 4.0
+    assert result["speedup"] == 25.0 and result["speedup_vs_lesson_first_reach"] == 12.5
+    ours.points = [(2.0, 0.86), (8.0, 0.87)]
+    assert speedups(100.0, lesson, ours)["speedup"] is None
+    assert "never reached" in speedups(100.0, lesson, ours)["note"]
 
 
 def test_bench_train_keeps_the_lessons_architecture():
