@@ -194,7 +194,9 @@ def glove_takes(trainable: bool, embed_dim: int) -> bool:
     Frozen ones are GloVe's :data:`GLOVE_DIM` numbers. Fine-tuned ones may be wider: GloVe
     fills the first :data:`GLOVE_DIM` and the rest start random, as learned embeddings do.
     """
-    return embed_dim == GLOVE_DIM or (trainable and embed_dim > GLOVE_DIM)
+    if isinstance(embed_dim, bool) or not isinstance(embed_dim, int):
+        return False                  # not a size at all: validation names the field
+    return embed_dim == GLOVE_DIM or (trainable is True and embed_dim > GLOVE_DIM)
 
 
 # The three ways a run gets its word vectors, as one choice (the Train form offers these):

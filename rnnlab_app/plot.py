@@ -13,7 +13,6 @@ from .projector import projector
 from .ui import lang
 
 
-
 # The language's copy of each figure, by (the figure's id, separators): cached figures are
 # shared and redrawn on every rerun, and copying one costs milliseconds (a heatmap ~9 ms).
 # An entry goes when its figure is collected, before its id can be reused.

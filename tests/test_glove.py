@@ -173,6 +173,8 @@ def test_a_persons_changes_to_a_glove_preset_keep_a_valid_config():
         quick.override(embeddings="glove", embed_dim=8)               # asked for both: a clear error
     wide = quick.override(embed_dim=128)                             # fine-tuned GloVe takes a wider size
     assert (wide.embeddings, wide.embeddings_trainable, wide.embed_dim) == ("glove", True, 128)
+    with pytest.raises(ConfigError, match="embed_dim must be a whole number"):
+        quick.override(embed_dim="128")                               # not a size: named, no TypeError
     frozen = PRESETS["lesson-glove"].override(embed_dim=128)         # frozen GloVe does not
     assert (frozen.embeddings, frozen.embeddings_trainable, frozen.embed_dim) == ("learned", False, 128)
 
