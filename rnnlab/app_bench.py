@@ -38,6 +38,7 @@ from . import proctree
 from .appclient import Session, explore_problem
 from .appserver import streamlit_server
 from .benchenv import Spread, percentile, spread
+from .i18n import DEFAULT_LANG
 from .usage import UsageError
 
 PAGE = "explore"
@@ -102,6 +103,7 @@ class AppBenchResult:
     switch_s: Spread | None               # each repetition's median over SWITCHES switches
     switch_problems: list[str]
     rss_mb: Spread | None = None          # the server and its descendants (page process, worker) at the end
+    lang: str = DEFAULT_LANG              # every session's language (its charts, numbers and texts)
 
 
 def parse_sessions(text: str) -> list[int]:
@@ -170,9 +172,11 @@ def _browser_headers(url: str) -> dict:
     return {"Cookie": cookie, "Origin": url} if cookie else {}
 
 
-def bench_app(store, run_id: str, sessions=(1, 10, 30), repeat: int = 1, workers: int = 1) -> AppBenchResult:
+def bench_app(store, run_id: str, sessions=(1, 10, 30), repeat: int = 1, workers: int = 1,
+              lang: str = DEFAULT_LANG) -> AppBenchResult:
     """The bench on ``run_id`` (see :func:`pick_run`) of the run store ``store``, ``repeat`` times;
-    ``workers`` > 1 measures ``serve --workers N`` (nginx in front) instead of one server."""
+    ``workers`` > 1 measures ``serve --workers N`` (nginx in front) instead of one server;
+    every session opens Explore in ``lang``."""
     headlines = Headlines()
     bursts: dict[int, list[Burst]] = {n: [] for n in sessions}
     switches: list[float] = []
@@ -184,9 +188,9 @@ def bench_app(store, run_id: str, sessions=(1, 10, 30), repeat: int = 1, workers
             print(f"bench app: repetition {r}/{repeat}: server at {server.url} (pid {server.pid}), "
                   f"run {run_id}", file=sys.stderr)
             for n in sessions:
-                bursts[n].append(burst(server.url, server.pid, run_id, n, headlines))
+                bursts[n].append(burst(server.url, server.pid, run_id, n, headlines, lang))
                 print(f"  {n} sessions: {bursts[n][-1].answered}/{n} answered", file=sys.stderr)
-            seconds, problems = _switches(server.url, run_id, next(headlines))
+            seconds, problems = _switches(server.url, run_id, next(headlines), lang)
             if seconds:
                 switches.append(statistics.median(seconds))
             switch_problems.extend(problems)
@@ -195,7 +199,7 @@ def bench_app(store, run_id: str, sessions=(1, 10, 30), repeat: int = 1, workers
             if traceback:
                 print(f"bench app: warning: the server logged a traceback:\n{traceback}", file=sys.stderr)
     return AppBenchResult(run_id, repeat, [_summary(n, bursts[n]) for n in sessions], SWITCH_KEY,
-                          spread(switches), switch_problems[:5], spread(rss))
+                          spread(switches), switch_problems[:5], spread(rss), lang)
 
 
 def _summary(n: int, bursts: list[Burst]) -> BurstSummary:
@@ -207,7 +211,12 @@ def _summary(n: int, bursts: list[Burst]) -> BurstSummary:
         list(dict.fromkeys(p for b in bursts for p in b.problems))[:5])
 
 
-def burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines) -> Burst:
+def _opening(run_id: str, headline: str, lang: str) -> dict:
+    """The query of a link to Explore on ``run_id`` and ``headline`` in ``lang``."""
+    return {"run": run_id, "headline": headline, **({"lang": lang} if lang != DEFAULT_LANG else {})}
+
+
+def burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines, lang: str = DEFAULT_LANG) -> Burst:
     """N sessions warm up on Explore, then all ask for a new headline at the same moment."""
     own = [next(headlines) for _ in range(n)]
     seconds: list[float | None] = [None] * n
@@ -218,8 +227,8 @@ def burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines) 
         session = None
         try:
             session = Session(url, headers=_browser_headers(url))
-            problems[i] = explore_problem(session.run(PAGE, {"run": run_id, "headline": WARM_HEADLINE},
-                                                      timeout=RUN_TIMEOUT_S), WARM_HEADLINE)
+            problems[i] = explore_problem(session.run(PAGE, _opening(run_id, WARM_HEADLINE, lang),
+                                                      timeout=RUN_TIMEOUT_S), WARM_HEADLINE, lang)
         except Exception as exc:  # noqa: BLE001 - reported per session
             problems[i] = f"warm-up: {type(exc).__name__}: {exc}"
         try:
@@ -227,7 +236,7 @@ def burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines) 
             gate.wait()
             if problems[i] is None:
                 run = session.run(PAGE, widgets={HEADLINE_KEY: own[i]}, timeout=RUN_TIMEOUT_S)
-                problems[i] = explore_problem(run, own[i])
+                problems[i] = explore_problem(run, own[i], lang)
                 seconds[i] = None if problems[i] else run.seconds
         except Exception as exc:  # noqa: BLE001 - reported per session
             problems[i] = f"{type(exc).__name__}: {exc}"
@@ -252,11 +261,11 @@ def burst(url: str, server_pid: int, run_id: str, n: int, headlines: Headlines) 
                  [f"session {i}: {p}"[:500] for i, p in enumerate(problems) if p])
 
 
-def _switches(url: str, run_id: str, headline: str) -> tuple[list[float], list[str]]:
+def _switches(url: str, run_id: str, headline: str, lang: str) -> tuple[list[float], list[str]]:
     """Seconds of each switch of :data:`SWITCH_KEY` back and forth by one session, and what went wrong."""
     with Session(url, headers=_browser_headers(url)) as session:
-        problem = explore_problem(session.run(PAGE, {"run": run_id, "headline": headline}, timeout=RUN_TIMEOUT_S),
-                                  headline)
+        problem = explore_problem(session.run(PAGE, _opening(run_id, headline, lang), timeout=RUN_TIMEOUT_S),
+                                  headline, lang)
         if problem:
             return [], [f"switch: {problem}"]
         if SWITCH_KEY not in session.widgets:
@@ -276,7 +285,7 @@ def _switches(url: str, run_id: str, headline: str) -> tuple[list[float], list[s
 
 def print_report(result: AppBenchResult) -> None:
     over = f", median (min-max) over {result.repeat} repetitions" if result.repeat > 1 else ""
-    print(f"bench app: run {result.run_id}{over}")
+    print(f"bench app: run {result.run_id}, language {result.lang}{over}")
     print(f"{'sessions':>8}  {'answered':>12}  {'p50 s':>18}  {'p95 s':>18}  {'server CPU s per Explore run':>28}")
     for b in result.bursts:
         print(f"{b.sessions:>8}  {f'{b.answered} of {b.sessions}':>12}  {str(b.p50_s):>18}  {str(b.p95_s):>18}  "

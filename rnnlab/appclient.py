@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from .config import CLASS_NAMES
-
-PREDICTED_LABEL = "Predicted topic"          # the English label of Explore's prediction
+from .i18n import DEFAULT_LANG, t
 
 
 @dataclass
@@ -41,10 +40,11 @@ class ScriptRun:
         return [e.alert.body for e in self.elements
                 if e.WhichOneof("type") == "alert" and e.alert.format == Alert.ERROR]
 
-    def predicted(self) -> str | None:
-        """The topic Explore predicted, when it drew exactly one prediction."""
+    def predicted(self, lang: str = DEFAULT_LANG) -> str | None:
+        """The topic Explore predicted (in ``lang``, the session's language), when it drew exactly one prediction."""
+        label = t("explore.predicted", lang)
         found = [e.metric.body for e in self.elements
-                 if e.WhichOneof("type") == "metric" and e.metric.label == PREDICTED_LABEL]
+                 if e.WhichOneof("type") == "metric" and e.metric.label == label]
         return found[0] if len(found) == 1 else None
 
 
@@ -140,12 +140,13 @@ def _set_widget(state, widget_id: str, key: str, value) -> None:
         state.double_value = float(value)
 
 
-def explore_problem(run: ScriptRun, headline: str) -> str | None:
-    """Why an Explore run did not answer ``headline`` (an exception, no prediction, another headline), or None."""
+def explore_problem(run: ScriptRun, headline: str, lang: str = DEFAULT_LANG) -> str | None:
+    """Why an Explore run in ``lang`` did not answer ``headline`` (an exception, no prediction,
+    another headline), or None."""
     from .text import clean_text
     if run.exceptions():
         return f"the page raised: {run.exceptions()[0][:300]}"
-    if run.predicted() not in CLASS_NAMES:
+    if run.predicted(lang) not in [t(f"class.{i}", lang) for i in range(len(CLASS_NAMES))]:
         return f"no prediction for {headline!r}; alerts: {run.texts('alert')}"
     if clean_text(headline) not in run.texts("text"):
         return f"the prediction is not for {headline!r}: the page shows {run.texts('text')}"

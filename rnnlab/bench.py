@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from .benchenv import EnvironmentWatch, check_repeat, is_spread, merge_repeats
 from .config import preset
+from .i18n import DEFAULT_LANG, LANGUAGES
 from .train_bench import CHECKPOINTS, bench_train
 from .usage import UsageError
 
@@ -25,6 +26,8 @@ def add_arguments(parser) -> None:
                                       "if there, else the newest whole run)")
     parser.add_argument("--sessions", default="1,10,30",
                         help="bench app: how many sessions ask at once, one burst per number (default 1,10,30)")
+    parser.add_argument("--lang", default=DEFAULT_LANG, choices=list(LANGUAGES),
+                        help=f"bench app: the language every session opens Explore in (default {DEFAULT_LANG})")
     parser.add_argument("--workers", type=int, default=1,
                         help="bench app: app processes; above 1, `serve --workers N` behind nginx (default 1)")
     parser.add_argument("--store", help="bench memory: a run store folder whose newest whole runs are loaded "
@@ -79,7 +82,7 @@ def _run_app(args, repeat: int) -> None:
     watch = EnvironmentWatch("bench app")
     if not 1 <= args.workers <= 16:
         raise UsageError("bench app: --workers takes a number from 1 to 16")
-    result = bench_app(store, run_id, sessions, repeat, workers=args.workers)
+    result = bench_app(store, run_id, sessions, repeat, workers=args.workers, lang=args.lang)
     environment = watch.finish()
     if args.json:
         print(json.dumps({**asdict(result), "environment": asdict(environment)}, indent=2))

@@ -241,16 +241,19 @@ def test_ten_trainings_and_a_hundred_explore_runs_do_not_grow_the_server(make_ru
 
 
 def test_bench_app_answers_every_session(make_run, tmp_path):
-    """``bench app`` on a tiny run: every session answered, CPU counted, the switch timed, the machine reported."""
+    """``bench app`` on a tiny run: every session answered, CPU counted, the switch timed, the machine reported.
+    In Norwegian: the sessions find the prediction under its Norwegian label (the English
+    label is what the other load tests read)."""
     run = make_run()
     store = RunStore(tmp_path / "runs")
     store.save(run.run_id, run.model, run.config, run.history, run.metrics)
     env = {**os.environ, "RNNLAB_RUNS_DIR": str(store.root)}
-    proc = subprocess.run([sys.executable, "-m", "rnnlab", "bench", "app", "--sessions", "1,3", "--json"],
+    proc = subprocess.run([sys.executable, "-m", "rnnlab", "bench", "app", "--sessions", "1,3", "--lang", "nb", "--json"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)
     assert result["run_id"] == run.run_id and [b["sessions"] for b in result["bursts"]] == [1, 3]
+    assert result["lang"] == "nb"
     for b in result["bursts"]:
         assert b["answered"]["min"] == b["sessions"], b["problems"]
         assert b["p50_s"]["median"] > 0 and b["server_cpu_s_per_run"]["median"] > 0
