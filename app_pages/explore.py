@@ -55,7 +55,7 @@ def pick_run() -> str | None:
 
 def chart(run_id: str, text: str, name: str, build, note: str, *settings) -> None:
     """Draw a figure from the server-wide cache (keyed by run, text, language, settings)."""
-    fig = res.figure(run_id, name, build, text, ui.lang(), *settings)
+    fig = res.figure(run_id, name, build, ui.lang(), text, *settings)
     if name in TOKEN_CHARTS:
         fig = linked.mark(fig, run_id, name, text, ui.lang(), *settings)
     key = f"fig-{name}"

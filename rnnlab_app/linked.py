@@ -68,7 +68,7 @@ def mark(fig, run_id: str, name: str, *key):
     step = selected_step()
     if step is None:
         return fig
-    return res.figure(run_id, f"{name}@step", lambda: charts.mark_step(fig, step), *key, step)
+    return res.figure(run_id, f"{name}@step", lambda: charts.mark_step(fig, step), ui.lang(), *key, step)
 
 
 # -- step by step ------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ def steps_panel(run_id: str, trace, names, words, layer, layer_label: str) -> No
         attribution_label=attribution[:1].upper() + attribution[1:],
         hidden_label=tr("linked.row.hidden", layer=layer_label),
         unit_label=tr("chart.unit"), value_label=tr("chart.value")),
-        trace.text, ui.lang(), layer.name, layer.direction)
+        ui.lang(), trace.text, layer.name, layer.direction)
     plot.chart(mark(base, run_id, "linked", trace.text, ui.lang(), layer.name, layer.direction), key=FIGURE,
              note=tr("linked.note"), on_select=lambda: choose_from_chart(FIGURE))
 
@@ -197,7 +197,7 @@ def comparison(run_id: str, other, trace, names) -> None:
         other.prefix_probabilities, trace.prefix_probabilities, edits.state_difference(pinned_hidden, hidden),
         pinned_words, words, names, pinned_label=tr("pin.pinned_short"),
         probability_label=tr("linked.row.prediction"), difference_label=tr("pin.difference"),
-        position_label=tr("pin.position")), trace.text, other.text, ui.lang())
+        position_label=tr("pin.position")), ui.lang(), trace.text, other.text)
     plot.chart(fig, key="fig-pinned", note=tr("pin.note"))
     for label, t in ((tr("pin.strip_pinned"), other), (tr("pin.strip_now"), trace)):
         st.caption(label)

@@ -1,9 +1,6 @@
 """Every chart on every page is drawn here: the person's language and projector mode applied, the toolbar trimmed, clicks on points optional."""
 from __future__ import annotations
 
-import weakref
-
-import plotly.graph_objects as go
 import streamlit as st
 
 from rnnlab import charts
@@ -11,22 +8,6 @@ from rnnlab.i18n import DEFAULT_LANG, chart_separators
 
 from .projector import projector
 from .ui import lang
-
-
-# The language's copy of each figure, by (the figure's id, separators): cached figures are
-# shared and redrawn on every rerun, and copying one costs milliseconds (a heatmap ~9 ms).
-# An entry goes when its figure is collected, before its id can be reused.
-_localized: dict[tuple[int, str], go.Figure] = {}
-
-
-def in_language(fig: go.Figure, separators: str) -> go.Figure:
-    """``fig`` with ``separators`` (:func:`rnnlab.charts.in_language`), copied once per figure."""
-    key = (id(fig), separators)
-    copy = _localized.get(key)
-    if copy is None:
-        copy = _localized[key] = charts.in_language(fig, separators)
-        weakref.finalize(fig, _localized.pop, key, None)
-    return copy
 
 
 def _fig_key(*parts) -> str:
@@ -52,7 +33,7 @@ def chart(fig, key: str, note: str | None = None, on_select=None):
         fig = charts.for_projector(fig)
     separators = chart_separators(lang())
     if separators != fig.layout.separators and lang() != DEFAULT_LANG:
-        fig = in_language(fig, separators)
+        fig = charts.in_language(fig, separators)      # a figure of this rerun; cached ones have them
     # Streamlit's chart theme sets small grey axis labels of its own: the projector drops it.
     selecting = {"on_select": on_select, "selection_mode": ("points",)} if on_select else {}
     return st.plotly_chart(fig, key=key, theme=None if projector() else "streamlit", **selecting, config={

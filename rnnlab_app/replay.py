@@ -92,13 +92,13 @@ def heatmap(run_id: str, found, key: str) -> None:
                                                   direction=tr("direction.forward")))
     fig = res.figure(run_id, "replay-hidden", lambda: charts.state_heatmap(
         layer.hidden, words, title=title, unit_label=tr("chart.unit"), token_label=tr("chart.token"),
-        value_label=tr("chart.value"), zmax=1.0), found.text, ui.lang(), found.k)
+        value_label=tr("chart.value"), zmax=1.0), ui.lang(), found.text, found.k)
     plot.chart(fig, key=f"fig-{key}-hidden", note=tr("replay.heatmap_note"))
 
 
 def bars(run_id: str, found, names, key: str) -> None:
     fig = res.figure(run_id, "replay-probs", lambda: charts.probability_bars(
-        found.probabilities, names, axis_label=tr("chart.probability")), found.text, ui.lang(), found.k)
+        found.probabilities, names, axis_label=tr("chart.probability")), ui.lang(), found.text, found.k)
     plot.chart(fig, key=f"fig-{key}-probs")
 
 

@@ -21,6 +21,7 @@ from rnnlab import challenge, service, vocabulary
 from rnnlab.config import RunConfig
 from rnnlab.data import AgNews, DataError, Splits, load_ag_news, prepare_splits
 from rnnlab.errors import WorkerUnavailable
+from rnnlab.i18n import DEFAULT_LANG, chart_separators
 from rnnlab.lru import LruCache, approx_bytes
 from rnnlab.runs import RunInfo, RunStore, RunStoreError, default_store_dir
 
@@ -233,10 +234,19 @@ def tracing_counts(run_id: str) -> dict:
     return call("tracing_counts", *run_key(run_id)[:2])
 
 
-def figure(run_id: str, name: str, build: Callable[[], go.Figure], *key) -> go.Figure:
-    """A figure built once per (run version, name, key) for every session; ``key`` must
-    hold everything the figure depends on (text, language, view settings)."""
-    return _figures().get(("figure", *run_key(run_id), name, *key), build)
+def figure(run_id: str, name: str, build: Callable[[], go.Figure], lang: str, *key) -> go.Figure:
+    """A figure built once per (run version, name, language, key) for every session; ``key``
+    must hold everything else the figure depends on (text, view settings).
+
+    The new figure gets ``lang``'s number separators before anyone shares it, so drawing
+    it (:func:`rnnlab_app.plot.chart`) never copies it to change them.
+    """
+    def built() -> go.Figure:
+        fig = build()
+        if lang != DEFAULT_LANG:
+            fig.update_layout(separators=chart_separators(lang))
+        return fig
+    return _figures().get(("figure", *run_key(run_id), name, lang, *key), built)
 
 
 def _run_file_path(run_id: str, name: str) -> Path:
