@@ -57,7 +57,7 @@ def chart(run_id: str, text: str, name: str, build, note: str, *settings) -> Non
     """Draw a figure from the server-wide cache (keyed by run, text, language, settings)."""
     fig = res.figure(run_id, name, build, ui.lang(), text, *settings)
     if name in TOKEN_CHARTS:
-        fig = linked.mark(fig, run_id, name, text, ui.lang(), *settings)
+        fig = linked.mark(fig, run_id, name, text, *settings)
     key = f"fig-{name}"
     plot.chart(fig, key=key, note=note,
              on_select=(lambda: linked.choose_from_chart(key)) if name in SELECTABLE else None)

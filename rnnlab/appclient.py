@@ -11,8 +11,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from .config import CLASS_NAMES
-from .i18n import DEFAULT_LANG, t
+from .i18n import DEFAULT_LANG, class_names, t
 
 
 @dataclass
@@ -146,7 +145,7 @@ def explore_problem(run: ScriptRun, headline: str, lang: str = DEFAULT_LANG) -> 
     from .text import clean_text
     if run.exceptions():
         return f"the page raised: {run.exceptions()[0][:300]}"
-    if run.predicted(lang) not in [t(f"class.{i}", lang) for i in range(len(CLASS_NAMES))]:
+    if run.predicted(lang) not in class_names(lang):
         return f"no prediction for {headline!r}; alerts: {run.texts('alert')}"
     if clean_text(headline) not in run.texts("text"):
         return f"the prediction is not for {headline!r}: the page shows {run.texts('text')}"

@@ -14,6 +14,8 @@ import json
 import string
 from pathlib import Path
 
+from .config import CLASS_NAMES
+
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DEFAULT_LANG = "en"
 LANGUAGES = {"en": "English", "nb": "Norsk bokmål"}
@@ -35,6 +37,11 @@ def catalogue(lang: str) -> dict[str, str]:
 def normalize_lang(lang) -> str:
     """A supported language code, or the default for anything else (e.g. a bad URL value)."""
     return lang if isinstance(lang, str) and lang in LANGUAGES else DEFAULT_LANG
+
+
+def class_names(lang: str = DEFAULT_LANG) -> list[str]:
+    """The four topics' names in ``lang``, in label order."""
+    return [t(f"class.{i}", lang) for i in range(len(CLASS_NAMES))]
 
 
 def has(key: str, lang: str = DEFAULT_LANG) -> bool:

@@ -93,7 +93,7 @@ def steps_panel(run_id: str, trace, names, words, layer, layer_label: str) -> No
         hidden_label=tr("linked.row.hidden", layer=layer_label),
         unit_label=tr("chart.unit"), value_label=tr("chart.value")),
         ui.lang(), trace.text, layer.name, layer.direction)
-    plot.chart(mark(base, run_id, "linked", trace.text, ui.lang(), layer.name, layer.direction), key=FIGURE,
+    plot.chart(mark(base, run_id, "linked", trace.text, layer.name, layer.direction), key=FIGURE,
              note=tr("linked.note"), on_select=lambda: choose_from_chart(FIGURE))
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import streamlit as st
 
 from rnnlab import cells
-from rnnlab.config import CLASS_NAMES, GLOVE_DIM, PRESET_DESCRIPTIONS, PRESETS, RunConfig
+from rnnlab.config import GLOVE_DIM, PRESET_DESCRIPTIONS, PRESETS, RunConfig
+from rnnlab import i18n
 from rnnlab.i18n import DEFAULT_LANG, LANGUAGES, format_number, format_percent, normalize_lang, t
 from rnnlab.locks import Lock, format_locks
 from rnnlab.runs import RunInfo, RunStoreError, check_run_id
@@ -86,7 +87,7 @@ def esc(text) -> str:
 
 
 def class_names() -> list[str]:
-    return [tr(f"class.{i}") for i in range(len(CLASS_NAMES))]
+    return i18n.class_names(lang())
 
 
 def preset_label(name: str) -> str:

@@ -15,14 +15,13 @@ from urllib.parse import urlparse
 
 import pytest
 
-from app_server import CHROMIUM, ROOT, streamlit_server
+from app_server import ROOT, needs_chromium, streamlit_server
 from rnnlab import share
 
 SHOTS = ROOT / "test-output" / "screenshots"
 
 # Every wait below is bounded, so the test ends (at worst with a timeout error) without a plugin.
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

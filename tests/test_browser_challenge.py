@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app_server import streamlit_server
-from test_browser import CHROMIUM, settle
+from app_server import needs_chromium, streamlit_server
+from test_browser import settle
 
-pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 
 HEADLINE = "Browser test: <b>Nadal</b> wins **again**"
 

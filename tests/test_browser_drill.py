@@ -6,11 +6,10 @@ import re
 
 import pytest
 
-from app_server import streamlit_server
-from test_browser import CHROMIUM, settle
+from app_server import needs_chromium, streamlit_server
+from test_browser import settle
 
-pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 
 # The page position of the busiest off-diagonal cell of the clickable confusion matrix,
 # from Plotly's own axes (categorical: d2p takes the class name).

@@ -9,12 +9,11 @@ from urllib.parse import quote, unquote, urlparse
 
 import pytest
 
-from app_server import streamlit_server
+from app_server import needs_chromium, one_run_server_fixtures
 from rnnlab import share
-from test_browser import CHROMIUM, SHOTS, settle
+from test_browser import SHOTS, settle
 
-pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 HEADLINE = "Stocks <b>slide</b> as oil prices rise"
 TEXTS = {
     "en": dict(share="Share this view", run="Run (no run picker)", train="Training off", off="Training is off for this link",
@@ -25,15 +24,7 @@ TEXTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def run(make_run):
-    return make_run()
-
-
-@pytest.fixture(scope="module")
-def server(run, run_store, tmp_path_factory):
-    with streamlit_server(run_store.root, tmp_path_factory.mktemp("links-log") / "streamlit.log") as (url, _):
-        yield url
+run, server = one_run_server_fixtures("links")
 
 
 def shots(page, name: str) -> None:

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_server import streamlit_server  # noqa: E402
-from test_browser import CHROMIUM, settle, shoot
+from app_server import needs_chromium, streamlit_server  # noqa: E402
+from test_browser import settle, shoot
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "nasty_inputs.json"
 TYPED = ("script_tag", "img_onerror", "svg_onload", "anchor_javascript", "markdown_javascript_link",

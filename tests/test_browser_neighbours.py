@@ -5,26 +5,15 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import pytest
+from app_server import needs_chromium, one_run_server_fixtures
+from test_browser import settle
 
-from app_server import streamlit_server
-from test_browser import CHROMIUM, settle
-
-pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 
 HEADLINE = "Oil prices soar as stocks slide"
 
 
-@pytest.fixture(scope="module")
-def run(make_run):
-    return make_run()
-
-
-@pytest.fixture(scope="module")
-def server(run, run_store, tmp_path_factory):
-    with streamlit_server(run_store.root, tmp_path_factory.mktemp("neighbours-log") / "streamlit.log") as (url, _):
-        yield url
+run, server = one_run_server_fixtures("neighbours")
 
 
 def test_a_neighbour_opens_as_the_headline(server, browser, run):

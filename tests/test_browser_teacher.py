@@ -9,22 +9,13 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from app_server import streamlit_server
-from test_browser import CHROMIUM, SHOTS, settle
+from app_server import needs_chromium, one_run_server_fixtures
+from test_browser import SHOTS, settle
 
-pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
-def run(make_run):
-    return make_run()
+pytestmark = needs_chromium
 
 
-@pytest.fixture(scope="module")
-def server(run, run_store, tmp_path_factory):
-    with streamlit_server(run_store.root, tmp_path_factory.mktemp("teacher-log") / "streamlit.log") as (url, _):
-        yield url
+run, server = one_run_server_fixtures("teacher")
 
 
 def offline_page(browser, server: str):
